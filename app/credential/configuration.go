@@ -1,0 +1,294 @@
+package credential
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Claim value types a configuration may declare. TypeAny (the zero value)
+// accepts any JSON value.
+const (
+	TypeAny      = ""
+	TypeString   = "string"
+	TypeNumber   = "number"
+	TypeInteger  = "integer"
+	TypeBoolean  = "boolean"
+	TypeDate     = "date"     // full-date, RFC 3339 "2006-01-02"
+	TypeDateTime = "datetime" // RFC 3339 date-time
+	TypeObject   = "object"
+	TypeArray    = "array"
+)
+
+// Holder binding methods and proof types understood by credmint.
+const (
+	BindingJWK   = "jwk"
+	ProofTypeJWT = "jwt"
+)
+
+// DefaultValidity is how long a credential is valid when a configuration does
+// not say.
+const DefaultValidity = 365 * 24 * time.Hour
+
+// Configuration describes one kind of credential the issuer offers: one entry
+// of credential_configurations_supported in the issuer metadata.
+type Configuration struct {
+	ID     string `yaml:"id" json:"id"`
+	Format string `yaml:"format" json:"format"`
+	// VCT is the SD-JWT VC type (dc+sd-jwt only).
+	VCT   string `yaml:"vct,omitempty" json:"vct,omitempty"`
+	Scope string `yaml:"scope,omitempty" json:"scope,omitempty"`
+
+	Display []Display `yaml:"display,omitempty" json:"display,omitempty"`
+	Claims  []Claim   `yaml:"claims,omitempty" json:"claims,omitempty"`
+
+	// Validity is the lifetime of an issued credential (exp - iat).
+	Validity time.Duration `yaml:"validity,omitempty" json:"validity,omitempty"`
+
+	// BindingMethods lists cryptographic_binding_methods_supported. Empty
+	// means the default, ["jwk"]; ["none"] turns holder binding off.
+	BindingMethods []string `yaml:"binding_methods,omitempty" json:"binding_methods,omitempty"`
+	// SigningAlgs lists credential_signing_alg_values_supported.
+	SigningAlgs []string `yaml:"signing_algs,omitempty" json:"signing_algs,omitempty"`
+	// ProofSigningAlgs lists the algorithms accepted in jwt proofs.
+	ProofSigningAlgs []string `yaml:"proof_signing_algs,omitempty" json:"proof_signing_algs,omitempty"`
+
+	// Disabled configurations are not published and cannot be offered.
+	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
+}
+
+// Claim is a claims description (OID4VCI Appendix B) plus credmint's issuing
+// policy for the claim.
+type Claim struct {
+	// Path is a claims path pointer (Appendix C): strings select object
+	// members, non-negative integers array elements, nil all elements.
+	Path      []any          `yaml:"path" json:"path"`
+	Mandatory bool           `yaml:"mandatory,omitempty" json:"mandatory,omitempty"`
+	Selective bool           `yaml:"selective,omitempty" json:"selective,omitempty"`
+	Type      string         `yaml:"type,omitempty" json:"type,omitempty"`
+	Display   []ClaimDisplay `yaml:"display,omitempty" json:"display,omitempty"`
+}
+
+// ClaimDisplay is a claim's label in one locale.
+type ClaimDisplay struct {
+	Name   string `yaml:"name" json:"name"`
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
+}
+
+// Display is how a wallet shows the credential in one locale.
+type Display struct {
+	Name            string `yaml:"name" json:"name"`
+	Locale          string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	Description     string `yaml:"description,omitempty" json:"description,omitempty"`
+	BackgroundColor string `yaml:"background_color,omitempty" json:"background_color,omitempty"`
+	TextColor       string `yaml:"text_color,omitempty" json:"text_color,omitempty"`
+	Logo            *Image `yaml:"logo,omitempty" json:"logo,omitempty"`
+	BackgroundImage *Image `yaml:"background_image,omitempty" json:"background_image,omitempty"`
+}
+
+// Image is a logo or background image reference.
+type Image struct {
+	URI     string `yaml:"uri" json:"uri"`
+	AltText string `yaml:"alt_text,omitempty" json:"alt_text,omitempty"`
+}
+
+// FieldError names the configuration field that is wrong and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+var (
+	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+	scopePattern = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`) // RFC 6749 §3.3 scope-token
+	localeTag    = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+	colorPattern = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
+)
+
+var knownTypes = []string{TypeAny, TypeString, TypeNumber, TypeInteger, TypeBoolean, TypeDate, TypeDateTime, TypeObject, TypeArray}
+
+// Normalize fills defaults into c. It is idempotent.
+func (c *Configuration) Normalize() {
+	if c.Validity == 0 {
+		c.Validity = DefaultValidity
+	}
+	if len(c.BindingMethods) == 0 {
+		c.BindingMethods = []string{BindingJWK}
+	}
+	if len(c.SigningAlgs) == 0 {
+		c.SigningAlgs = []string{"ES256"}
+	}
+	if len(c.ProofSigningAlgs) == 0 {
+		c.ProofSigningAlgs = []string{"ES256", "EdDSA"}
+	}
+	// JSON decodes path indexes as float64; keep them as int.
+	for i := range c.Claims {
+		for j, el := range c.Claims[i].Path {
+			if f, ok := el.(float64); ok && f == float64(int(f)) {
+				c.Claims[i].Path[j] = int(f)
+			}
+		}
+	}
+}
+
+// RequiresBinding reports whether credentials of c are bound to a holder key,
+// so that requests must carry proofs.
+func (c *Configuration) RequiresBinding() bool {
+	return !(len(c.BindingMethods) == 1 && c.BindingMethods[0] == "none")
+}
+
+// Validate checks the format-independent rules of c and, through formats, the
+// format-specific ones. The error is a *FieldError naming the field.
+func (c *Configuration) Validate(formats *Formats) error {
+	if !idPattern.MatchString(c.ID) {
+		return &FieldError{"id", "must be 1-128 letters, digits, '.', '_', ':' or '-'"}
+	}
+	f, ok := formats.Lookup(c.Format)
+	if !ok {
+		return &FieldError{"format", fmt.Sprintf("unsupported format %q (supported: %s)", c.Format, strings.Join(formats.IDs(), ", "))}
+	}
+	if c.Scope != "" && !scopePattern.MatchString(c.Scope) {
+		return &FieldError{"scope", "must be a single RFC 6749 scope token (no spaces or quotes)"}
+	}
+	if c.Validity < 0 {
+		return &FieldError{"validity", "must be positive"}
+	}
+	if err := validateDisplays(c.Display); err != nil {
+		return err
+	}
+	if err := validateClaims(c.Claims); err != nil {
+		return err
+	}
+	for i, m := range c.BindingMethods {
+		if m != BindingJWK && !(m == "none" && len(c.BindingMethods) == 1) {
+			return &FieldError{fmt.Sprintf("binding_methods[%d]", i), fmt.Sprintf("unsupported binding method %q (supported: jwk, or none alone)", m)}
+		}
+	}
+	for i, alg := range c.ProofSigningAlgs {
+		if !slices.Contains(SupportedProofAlgs, alg) {
+			return &FieldError{fmt.Sprintf("proof_signing_algs[%d]", i), fmt.Sprintf("unsupported algorithm %q (supported: %s)", alg, strings.Join(SupportedProofAlgs, ", "))}
+		}
+	}
+	return f.Validate(c)
+}
+
+// SupportedProofAlgs are the JOSE algorithms credmint verifies in key proofs.
+var SupportedProofAlgs = []string{"ES256", "ES384", "EdDSA"}
+
+func validateDisplays(ds []Display) error {
+	seen := map[string]bool{}
+	for i, d := range ds {
+		field := fmt.Sprintf("display[%d]", i)
+		if strings.TrimSpace(d.Name) == "" {
+			return &FieldError{field + ".name", "is required"}
+		}
+		if d.Locale != "" && !localeTag.MatchString(d.Locale) {
+			return &FieldError{field + ".locale", fmt.Sprintf("%q is not a BCP 47 language tag", d.Locale)}
+		}
+		if seen[strings.ToLower(d.Locale)] {
+			return &FieldError{field + ".locale", fmt.Sprintf("locale %q appears twice", d.Locale)}
+		}
+		seen[strings.ToLower(d.Locale)] = true
+		for name, col := range map[string]string{"background_color": d.BackgroundColor, "text_color": d.TextColor} {
+			if col != "" && !colorPattern.MatchString(col) {
+				return &FieldError{field + "." + name, fmt.Sprintf("%q is not a #rgb or #rrggbb colour", col)}
+			}
+		}
+		for name, img := range map[string]*Image{"logo": d.Logo, "background_image": d.BackgroundImage} {
+			if img != nil && img.URI == "" {
+				return &FieldError{field + "." + name + ".uri", "is required"}
+			}
+		}
+	}
+	return nil
+}
+
+func validateClaims(claims []Claim) error {
+	seen := map[string]int{}
+	for i, cl := range claims {
+		field := fmt.Sprintf("claims[%d]", i)
+		if len(cl.Path) == 0 {
+			return &FieldError{field + ".path", "must not be empty"}
+		}
+		for j, el := range cl.Path {
+			switch v := el.(type) {
+			case string:
+				if v == "" || v == "_sd" || v == "..." {
+					return &FieldError{fmt.Sprintf("%s.path[%d]", field, j), fmt.Sprintf("%q is not a usable claim name", v)}
+				}
+			case nil:
+			case int:
+				if v < 0 {
+					return &FieldError{fmt.Sprintf("%s.path[%d]", field, j), "array index must not be negative"}
+				}
+			default:
+				return &FieldError{fmt.Sprintf("%s.path[%d]", field, j), fmt.Sprintf("must be a string, a non-negative integer or null, not %T", el)}
+			}
+		}
+		if _, ok := cl.Path[0].(string); !ok {
+			return &FieldError{field + ".path[0]", "must be a claim name"}
+		}
+		key := PathString(cl.Path)
+		if prev, dup := seen[key]; dup {
+			return &FieldError{field + ".path", fmt.Sprintf("duplicate claim path %s (also claims[%d])", key, prev)}
+		}
+		seen[key] = i
+		if !slices.Contains(knownTypes, cl.Type) {
+			return &FieldError{field + ".type", fmt.Sprintf("unknown type %q (known: %s)", cl.Type, strings.Join(knownTypes[1:], ", "))}
+		}
+		localeSeen := map[string]bool{}
+		for j, d := range cl.Display {
+			if strings.TrimSpace(d.Name) == "" {
+				return &FieldError{fmt.Sprintf("%s.display[%d].name", field, j), "is required"}
+			}
+			if d.Locale != "" && !localeTag.MatchString(d.Locale) {
+				return &FieldError{fmt.Sprintf("%s.display[%d].locale", field, j), fmt.Sprintf("%q is not a BCP 47 language tag", d.Locale)}
+			}
+			if localeSeen[strings.ToLower(d.Locale)] {
+				return &FieldError{fmt.Sprintf("%s.display[%d].locale", field, j), fmt.Sprintf("locale %q appears twice", d.Locale)}
+			}
+			localeSeen[strings.ToLower(d.Locale)] = true
+		}
+	}
+	// A path may not treat a claim as an object in one place and as an array
+	// in another (Appendix B.2).
+	kinds := map[string]string{}
+	for i, cl := range claims {
+		for j := 0; j < len(cl.Path)-1; j++ {
+			prefix := PathString(cl.Path[:j+1])
+			kind := "object"
+			if _, isString := cl.Path[j+1].(string); !isString {
+				kind = "array"
+			}
+			if k, ok := kinds[prefix]; ok && k != kind {
+				return &FieldError{fmt.Sprintf("claims[%d].path", i), fmt.Sprintf("%s is used both as an object and as an array", prefix)}
+			}
+			kinds[prefix] = kind
+		}
+	}
+	return nil
+}
+
+// PathString renders a claims path pointer for messages and map keys, e.g.
+// address.locality or nationalities[*].
+func PathString(path []any) string {
+	var b strings.Builder
+	for i, el := range path {
+		switch v := el.(type) {
+		case string:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(v)
+		case nil:
+			b.WriteString("[*]")
+		default:
+			fmt.Fprintf(&b, "[%v]", v)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,146 @@
+package credential
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Select resolves a claims path pointer against data and returns the values
+// it selects (Appendix C.1). It returns no values when the path selects
+// nothing.
+func Select(data any, path []any) []any {
+	current := []any{data}
+	for _, el := range path {
+		var next []any
+		for _, v := range current {
+			switch p := el.(type) {
+			case string:
+				if obj, ok := v.(map[string]any); ok {
+					if child, ok := obj[p]; ok {
+						next = append(next, child)
+					}
+				}
+			case nil:
+				if arr, ok := v.([]any); ok {
+					next = append(next, arr...)
+				}
+			case int:
+				if arr, ok := v.([]any); ok && p >= 0 && p < len(arr) {
+					next = append(next, arr[p])
+				}
+			}
+		}
+		current = next
+	}
+	return current
+}
+
+// CheckDataset checks a credential dataset against c: every mandatory claim
+// is present and not null, and every declared claim has its declared type.
+// It returns one FieldError per problem, with Field set to the claim path.
+func (c *Configuration) CheckDataset(data map[string]any) []FieldError {
+	var errs []FieldError
+	for _, cl := range c.Claims {
+		values := Select(data, cl.Path)
+		name := PathString(cl.Path)
+		if len(values) == 0 || (len(values) == 1 && values[0] == nil) {
+			if cl.Mandatory {
+				errs = append(errs, FieldError{name, fmt.Sprintf("is mandatory for %s", c.ID)})
+			}
+			continue
+		}
+		for _, v := range values {
+			if v == nil {
+				continue
+			}
+			if reason := checkType(cl.Type, v); reason != "" {
+				errs = append(errs, FieldError{name, reason})
+				break
+			}
+		}
+	}
+	return errs
+}
+
+// TopLevelClaims returns the claim names c declares at the top level of a
+// dataset.
+func (c *Configuration) TopLevelClaims() []string {
+	var names []string
+	for _, cl := range c.Claims {
+		if s, ok := cl.Path[0].(string); ok {
+			names = append(names, s)
+		}
+	}
+	return names
+}
+
+func checkType(typ string, v any) string {
+	switch typ {
+	case TypeAny:
+		return ""
+	case TypeString:
+		if _, ok := v.(string); !ok {
+			return "must be a string"
+		}
+	case TypeNumber:
+		if !isNumber(v) {
+			return "must be a number"
+		}
+	case TypeInteger:
+		if !isInteger(v) {
+			return "must be an integer"
+		}
+	case TypeBoolean:
+		if _, ok := v.(bool); !ok {
+			return "must be true or false"
+		}
+	case TypeDate:
+		s, ok := v.(string)
+		if !ok {
+			return "must be a date (YYYY-MM-DD)"
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return fmt.Sprintf("%q is not a date (YYYY-MM-DD)", s)
+		}
+	case TypeDateTime:
+		s, ok := v.(string)
+		if !ok {
+			return "must be an RFC 3339 date-time"
+		}
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Sprintf("%q is not an RFC 3339 date-time", s)
+		}
+	case TypeObject:
+		if _, ok := v.(map[string]any); !ok {
+			return "must be an object"
+		}
+	case TypeArray:
+		if _, ok := v.([]any); !ok {
+			return "must be an array"
+		}
+	}
+	return ""
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case float64, float32, int, int64, json.Number:
+		return true
+	}
+	return false
+}
+
+func isInteger(v any) bool {
+	switch n := v.(type) {
+	case int, int64:
+		return true
+	case float64:
+		return n == math.Trunc(n) && !math.IsInf(n, 0)
+	case json.Number:
+		_, err := n.Int64()
+		return err == nil
+	}
+	return false
+}

@@ -1,0 +1,76 @@
+package credential
+
+import (
+	"context"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/keys"
+)
+
+// Format issues credentials of one format. Implementations live in
+// subpackages and are registered in a Formats registry.
+type Format interface {
+	// ID is the OID4VCI format identifier, e.g. "dc+sd-jwt".
+	ID() string
+	// Validate checks the format-specific fields of c. Errors are
+	// *FieldError values.
+	Validate(c *Configuration) error
+	// Metadata returns the format-specific members of c's entry in
+	// credential_configurations_supported (e.g. "vct").
+	Metadata(c *Configuration) map[string]any
+	// Issue builds and signs one credential. The result is what goes into
+	// the "credential" member of the credential response.
+	Issue(ctx context.Context, req IssueRequest) (any, error)
+}
+
+// IssueRequest is everything a Format needs to produce one credential.
+type IssueRequest struct {
+	Configuration *Configuration
+	// Issuer is the Credential Issuer Identifier.
+	Issuer string
+	// Claims is the credential dataset, already checked against the
+	// configuration with CheckDataset.
+	Claims map[string]any
+	// HolderKey is the public key the credential is bound to, from a
+	// verified proof. Nil when the configuration does not bind.
+	HolderKey *jose.JSONWebKey
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Signer    keys.Signer
+	// Rand is the source for salts and other randomness.
+	Rand io.Reader
+}
+
+// Formats is a registry of Format plugins keyed by format identifier.
+type Formats struct {
+	m map[string]Format
+}
+
+// NewFormats returns a registry holding fs.
+func NewFormats(fs ...Format) *Formats {
+	r := &Formats{m: map[string]Format{}}
+	for _, f := range fs {
+		r.m[f.ID()] = f
+	}
+	return r
+}
+
+// Lookup returns the format registered under id.
+func (r *Formats) Lookup(id string) (Format, bool) {
+	f, ok := r.m[id]
+	return f, ok
+}
+
+// IDs returns the registered format identifiers, sorted.
+func (r *Formats) IDs() []string {
+	ids := make([]string, 0, len(r.m))
+	for id := range r.m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

@@ -1,0 +1,31 @@
+package keys
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+)
+
+// Purposes a signing key serves. One key is active per purpose.
+const (
+	PurposeCredential = "credential"
+)
+
+// Signer signs on behalf of one issuer key. Implementations keep the private
+// key to themselves: the local signer holds it decrypted in memory, a PKCS#11
+// signer (planned) would call the HSM. Nothing outside app/keys sees raw key
+// material.
+type Signer interface {
+	// KeyID is the key's stable identifier, used as the JOSE "kid".
+	KeyID() string
+	// Algorithm is the JOSE algorithm name, e.g. "ES256".
+	Algorithm() string
+	// Public returns the public key.
+	Public() crypto.PublicKey
+	// Chain returns the certificate chain for the key, leaf first and the
+	// trust anchor excluded. It may be empty.
+	Chain() []*x509.Certificate
+	// Sign signs message (not a digest: the signer hashes as the algorithm
+	// requires) and returns the signature in JOSE form (r||s for ECDSA).
+	Sign(ctx context.Context, message []byte) ([]byte, error)
+}
