@@ -1,0 +1,245 @@
+package issuance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"credmint/app/audit"
+	"credmint/app/credential"
+	"credmint/app/keys"
+)
+
+// CredentialRequest is a credential endpoint request (OID4VCI §8.2). Unknown
+// members are ignored.
+type CredentialRequest struct {
+	CredentialIdentifier         string                     `json:"credential_identifier"`
+	CredentialConfigurationID    string                     `json:"credential_configuration_id"`
+	Proofs                       map[string]json.RawMessage `json:"proofs"`
+	CredentialResponseEncryption json.RawMessage            `json:"credential_response_encryption"`
+}
+
+// CredentialResponse is an immediate credential response (§8.3).
+type CredentialResponse struct {
+	Credentials    []IssuedValue `json:"credentials"`
+	NotificationID string        `json:"notification_id,omitempty"`
+}
+
+// IssuedValue is one entry of "credentials".
+type IssuedValue struct {
+	Credential any `json:"credential"`
+}
+
+// Authenticate resolves a bearer access token (RFC 6750) to its record.
+func (s *Service) Authenticate(ctx context.Context, token string) (*AccessToken, error) {
+	if token == "" {
+		return nil, invalidToken("an access token is required")
+	}
+	tok, err := s.Store.AccessToken(ctx, hashSecret(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil, invalidToken("the access token is unknown")
+	} else if err != nil {
+		return nil, err
+	}
+	if tok.RevokedAt != nil {
+		return nil, invalidToken("the access token was revoked")
+	}
+	if !s.now().Before(tok.ExpiresAt) {
+		return nil, invalidToken("the access token has expired")
+	}
+	return tok, nil
+}
+
+// Credential serves the credential endpoint for an authenticated token. The
+// order of checks follows SPEC §9.2: identify the credential, encryption,
+// proofs, nonce, then issue.
+func (s *Service) Credential(ctx context.Context, tok *AccessToken, req CredentialRequest) (*CredentialResponse, error) {
+	cfg, err := s.requestedConfiguration(ctx, tok, req)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.CredentialResponseEncryption) > 0 && string(req.CredentialResponseEncryption) != "null" {
+		return nil, badRequest(CodeInvalidEncryptionParameters, "credential response encryption is not supported by this issuer")
+	}
+	holders, err := s.holderKeys(ctx, cfg, req.Proofs)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Store.Offer(ctx, tok.OfferID)
+	if err != nil {
+		return nil, err
+	}
+	if o.State == OfferRevoked {
+		return nil, invalidToken("the offer behind this access token was revoked")
+	}
+	claims, err := s.offerClaims(o)
+	if err != nil {
+		return nil, err
+	}
+	if errs := cfg.CheckDataset(claims); len(errs) > 0 {
+		return nil, badRequest(CodeCredentialRequestDenied, "the issuer's data for this credential is incomplete (%s %s); contact the issuer", errs[0].Field, errs[0].Reason)
+	}
+	return s.issue(ctx, tok, cfg, claims, holders)
+}
+
+// requestedConfiguration applies the identification rules of §8.2: exactly
+// one of credential_identifier (when the token response carried
+// authorization_details) or credential_configuration_id (otherwise).
+func (s *Service) requestedConfiguration(ctx context.Context, tok *AccessToken, req CredentialRequest) (*credential.Configuration, error) {
+	byIdent, byConfig := req.CredentialIdentifier != "", req.CredentialConfigurationID != ""
+	if byIdent == byConfig {
+		return nil, badRequest(CodeInvalidCredentialRequest, "send exactly one of credential_identifier and credential_configuration_id")
+	}
+	var id string
+	switch {
+	case tok.CredentialIdentifiers != nil && byConfig:
+		return nil, badRequest(CodeInvalidCredentialRequest, "this access token was issued with credential_identifiers: send credential_identifier")
+	case tok.CredentialIdentifiers == nil && byIdent:
+		return nil, badRequest(CodeInvalidCredentialRequest, "this access token has no credential_identifiers: send credential_configuration_id")
+	case byIdent:
+		var ok bool
+		if id, ok = tok.CredentialIdentifiers[req.CredentialIdentifier]; !ok {
+			return nil, badRequest(CodeUnknownIdentifier, "unknown credential_identifier")
+		}
+	default:
+		id = req.CredentialConfigurationID
+	}
+	cfg, err := s.Catalog.Configuration(ctx, id)
+	if errors.Is(err, credential.ErrUnknownConfiguration) {
+		return nil, badRequest(CodeUnknownConfiguration, "unknown credential configuration %q", id)
+	} else if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(tok.ConfigurationIDs, id) {
+		return nil, newError(http.StatusForbidden, CodeInsufficientScope, "the access token does not cover credential configuration %q", id)
+	}
+	return cfg, nil
+}
+
+// holderKeys verifies the proofs and spends their nonce, returning one key
+// per credential to issue. Without holder binding it returns one nil key.
+func (s *Service) holderKeys(ctx context.Context, cfg *credential.Configuration, proofs map[string]json.RawMessage) ([]*verifiedProof, error) {
+	if !cfg.RequiresBinding() {
+		return []*verifiedProof{nil}, nil
+	}
+	if len(proofs) == 0 {
+		return nil, badRequest(CodeInvalidProof, "proofs are required for credential configuration %q", cfg.ID)
+	}
+	if len(proofs) != 1 {
+		return nil, badRequest(CodeInvalidProof, "proofs must have exactly one proof type")
+	}
+	raw, ok := proofs[credential.ProofTypeJWT]
+	if !ok {
+		return nil, badRequest(CodeInvalidProof, "unsupported proof type: only jwt proofs are accepted")
+	}
+	var jwts []string
+	if err := json.Unmarshal(raw, &jwts); err != nil || len(jwts) == 0 {
+		return nil, badRequest(CodeInvalidProof, "proofs.jwt must be a non-empty array of strings")
+	}
+	if len(jwts) > s.Policy.BatchSize {
+		return nil, badRequest(CodeInvalidCredentialRequest, "at most %d proofs per request", s.Policy.BatchSize)
+	}
+	verified := make([]*verifiedProof, 0, len(jwts))
+	seen := map[string]bool{}
+	for i, p := range jwts {
+		vp, perr := s.verifyJWTProof(p, cfg)
+		if perr != nil {
+			if len(jwts) > 1 {
+				perr.Description = fmt.Sprintf("proofs.jwt[%d]: %s", i, perr.Description)
+			}
+			return nil, perr
+		}
+		if seen[vp.Thumbprint] {
+			return nil, badRequest(CodeInvalidProof, "proofs.jwt[%d] uses the same key as an earlier proof", i)
+		}
+		seen[vp.Thumbprint] = true
+		verified = append(verified, vp)
+	}
+	if err := s.spendNonces(ctx, verified); err != nil {
+		return nil, err
+	}
+	return verified, nil
+}
+
+// spendNonces checks each distinct nonce of a request and spends it once: a
+// batch shares one c_nonce.
+func (s *Service) spendNonces(ctx context.Context, proofs []*verifiedProof) error {
+	nonces := make([]string, len(proofs))
+	for i, p := range proofs {
+		nonces[i] = p.Nonce
+	}
+	for _, n := range sortedUnique(nonces) {
+		expires, err := s.checkNonce(n)
+		if err == nil {
+			err = s.spendNonce(ctx, n, expires)
+		}
+		if errors.Is(err, errBadNonce) {
+			return badRequest(CodeInvalidNonce, "%v: get a new one from %s", err, s.NonceEndpoint())
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// issue signs one credential per holder key and records the issuance.
+func (s *Service) issue(ctx context.Context, tok *AccessToken, cfg *credential.Configuration, claims map[string]any, holders []*verifiedProof) (*CredentialResponse, error) {
+	format, ok := s.Formats.Lookup(cfg.Format)
+	if !ok {
+		return nil, fmt.Errorf("issuance: configuration %s has unregistered format %s", cfg.ID, cfg.Format)
+	}
+	signer, err := s.Signers.Active(keys.PurposeCredential)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: no active credential signing key: %w", err)
+	}
+	now := s.now()
+	iat, exp := validityWindow(now, cfg.Validity)
+	notificationID, err := randomToken(s.Rand, 18)
+	if err != nil {
+		return nil, err
+	}
+	resp := &CredentialResponse{NotificationID: notificationID}
+	records := make([]IssuedCredential, 0, len(holders))
+	for _, h := range holders {
+		req := credential.IssueRequest{Configuration: cfg, Issuer: s.Issuer, Claims: claims, IssuedAt: iat, ExpiresAt: exp, Signer: signer, Rand: s.Rand}
+		rec := IssuedCredential{OfferID: tok.OfferID, AccessTokenID: tok.ID, ConfigurationID: cfg.ID, Format: cfg.Format, NotificationID: notificationID, IssuedAt: now, ExpiresAt: exp}
+		if h != nil {
+			key := h.Key
+			req.HolderKey = &key
+			rec.HolderKeyThumbprint = h.Thumbprint
+		}
+		if rec.ID, err = randomID(s.Rand, "crd_"); err != nil {
+			return nil, err
+		}
+		value, err := format.Issue(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("issuance: issuing %s: %w", cfg.ID, err)
+		}
+		resp.Credentials = append(resp.Credentials, IssuedValue{Credential: value})
+		records = append(records, rec)
+	}
+	ev := audit.New(ctx, now, "credential.issued", "offer", tok.OfferID, map[string]string{
+		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
+	})
+	if err := s.Store.RecordIssuance(ctx, records, ev); err != nil {
+		return nil, fmt.Errorf("issuance: recording issuance: %w", err)
+	}
+	return resp, nil
+}
+
+// validityWindow returns the iat and exp of a credential issued at now. For
+// privacy (OID4VCI §15.4) times are rounded down to the start of the UTC day
+// when the validity is long enough for that not to matter, so credentials
+// issued on the same day cannot be linked by their timestamps.
+func validityWindow(now time.Time, validity time.Duration) (time.Time, time.Time) {
+	if validity >= 48*time.Hour {
+		day := now.Truncate(24 * time.Hour)
+		return day, day.Add(validity)
+	}
+	iat := now.Truncate(time.Minute)
+	return iat, iat.Add(validity)
+}

@@ -1,0 +1,121 @@
+package issuance
+
+import (
+	"context"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/credential"
+)
+
+// IssuerMetadata is the Credential Issuer Metadata document (OID4VCI §12.2.4).
+// authorization_servers is omitted: credmint is its own authorization server.
+type IssuerMetadata struct {
+	CredentialIssuer         string                    `json:"credential_issuer"`
+	CredentialEndpoint       string                    `json:"credential_endpoint"`
+	NonceEndpoint            string                    `json:"nonce_endpoint"`
+	NotificationEndpoint     string                    `json:"notification_endpoint"`
+	BatchCredentialIssuance  *BatchIssuance            `json:"batch_credential_issuance,omitempty"`
+	Display                  []Display                 `json:"display,omitempty"`
+	CredentialConfigurations map[string]map[string]any `json:"credential_configurations_supported"`
+}
+
+// BatchIssuance is batch_credential_issuance.
+type BatchIssuance struct {
+	BatchSize int `json:"batch_size"`
+}
+
+// IssuerMetadata builds the metadata from the enabled configurations.
+func (s *Service) IssuerMetadata(ctx context.Context) (*IssuerMetadata, error) {
+	configs, err := s.Catalog.Enabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := &IssuerMetadata{
+		CredentialIssuer:         s.Issuer,
+		CredentialEndpoint:       s.CredentialEndpoint(),
+		NonceEndpoint:            s.NonceEndpoint(),
+		NotificationEndpoint:     s.NotificationEndpoint(),
+		Display:                  s.Display,
+		CredentialConfigurations: make(map[string]map[string]any, len(configs)),
+	}
+	if s.Policy.BatchSize >= 2 {
+		m.BatchCredentialIssuance = &BatchIssuance{BatchSize: s.Policy.BatchSize}
+	}
+	for i := range configs {
+		c := &configs[i]
+		f, ok := s.Formats.Lookup(c.Format)
+		if !ok {
+			continue // Validate refused it at start; never publish what cannot be issued
+		}
+		m.CredentialConfigurations[c.ID] = configurationMetadata(c, f)
+	}
+	return m, nil
+}
+
+// configurationMetadata is one credential_configurations_supported entry.
+func configurationMetadata(c *credential.Configuration, f credential.Format) map[string]any {
+	e := map[string]any{"format": c.Format}
+	if c.Scope != "" {
+		e["scope"] = c.Scope
+	}
+	if len(c.SigningAlgs) > 0 {
+		e["credential_signing_alg_values_supported"] = c.SigningAlgs
+	}
+	if c.RequiresBinding() {
+		e["cryptographic_binding_methods_supported"] = c.BindingMethods
+		e["proof_types_supported"] = map[string]any{
+			credential.ProofTypeJWT: map[string]any{"proof_signing_alg_values_supported": c.ProofSigningAlgs},
+		}
+	}
+	meta := map[string]any{}
+	if len(c.Display) > 0 {
+		meta["display"] = c.Display
+	}
+	if len(c.Claims) > 0 {
+		claims := make([]map[string]any, len(c.Claims))
+		for i, cl := range c.Claims {
+			d := map[string]any{"path": cl.Path}
+			if cl.Mandatory {
+				d["mandatory"] = true
+			}
+			if len(cl.Display) > 0 {
+				d["display"] = cl.Display
+			}
+			claims[i] = d
+		}
+		meta["claims"] = claims
+	}
+	if len(meta) > 0 {
+		e["credential_metadata"] = meta
+	}
+	for k, v := range f.Metadata(c) {
+		e[k] = v
+	}
+	return e
+}
+
+// AuthorizationServerMetadata is the RFC 8414 document for credmint's own
+// authorization server (OID4VCI §12.3).
+func (s *Service) AuthorizationServerMetadata() map[string]any {
+	return map[string]any{
+		"issuer":                                          s.Issuer,
+		"token_endpoint":                                  s.TokenEndpoint(),
+		"grant_types_supported":                           []string{GrantPreAuthorizedCode},
+		"token_endpoint_auth_methods_supported":           []string{"none"},
+		"authorization_details_types_supported":           []string{AuthDetailsType},
+		"pre-authorized_grant_anonymous_access_supported": s.Policy.AnonymousPreAuthorized,
+	}
+}
+
+// JWTVCIssuerMetadata is the SD-JWT VC issuer metadata
+// (/.well-known/jwt-vc-issuer, draft-ietf-oauth-sd-jwt-vc-13 §5).
+type JWTVCIssuerMetadata struct {
+	Issuer string             `json:"issuer"`
+	JWKS   jose.JSONWebKeySet `json:"jwks"`
+}
+
+// JWTVCIssuerMetadata returns the issuer's published signing keys.
+func (s *Service) JWTVCIssuerMetadata() *JWTVCIssuerMetadata {
+	return &JWTVCIssuerMetadata{Issuer: s.Issuer, JWKS: s.Signers.PublicJWKS()}
+}

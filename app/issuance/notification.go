@@ -1,0 +1,49 @@
+package issuance
+
+import (
+	"context"
+	"errors"
+
+	"credmint/app/audit"
+)
+
+// Notification events (OID4VCI §11.1).
+const (
+	EventCredentialAccepted = "credential_accepted"
+	EventCredentialFailure  = "credential_failure"
+	EventCredentialDeleted  = "credential_deleted"
+)
+
+// NotificationRequest is a notification endpoint request.
+type NotificationRequest struct {
+	NotificationID   string `json:"notification_id"`
+	Event            string `json:"event"`
+	EventDescription string `json:"event_description"`
+}
+
+// Notify records what the wallet did with the credentials of a response.
+// Repeating a notification succeeds (§11.1: the endpoint is idempotent).
+func (s *Service) Notify(ctx context.Context, tok *AccessToken, req NotificationRequest) error {
+	if req.NotificationID == "" {
+		return badRequest(CodeInvalidNotificationRequest, "notification_id is required")
+	}
+	switch req.Event {
+	case EventCredentialAccepted, EventCredentialFailure, EventCredentialDeleted:
+	case "":
+		return badRequest(CodeInvalidNotificationRequest, "event is required")
+	default:
+		return badRequest(CodeInvalidNotificationRequest, "event must be credential_accepted, credential_failure or credential_deleted")
+	}
+	for _, r := range req.EventDescription {
+		if r < 0x20 || r > 0x7e {
+			return badRequest(CodeInvalidNotificationRequest, "event_description must be printable ASCII")
+		}
+	}
+	now := s.now()
+	ev := audit.New(ctx, now, "credential."+req.Event, "offer", tok.OfferID, map[string]string{"notification_id": req.NotificationID})
+	err := s.Store.RecordNotification(ctx, tok.ID, req.NotificationID, req.Event, now, ev)
+	if errors.Is(err, ErrNotFound) {
+		return badRequest(CodeInvalidNotificationID, "unknown notification_id for this access token")
+	}
+	return err
+}

@@ -1,0 +1,123 @@
+package issuance
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/credential"
+	"credmint/app/keys"
+)
+
+// Catalog gives the enabled credential configurations.
+type Catalog interface {
+	Enabled(ctx context.Context) ([]credential.Configuration, error)
+	Configuration(ctx context.Context, id string) (*credential.Configuration, error)
+}
+
+// Signers gives the active signing key for a purpose and the public keys
+// verifiers may need.
+type Signers interface {
+	Active(purpose string) (keys.Signer, error)
+	PublicJWKS() jose.JSONWebKeySet
+}
+
+// Sealer encrypts data at rest with the master key.
+type Sealer interface {
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Open(sealed, aad []byte) ([]byte, error)
+}
+
+// Policy holds the lifetimes and limits of the protocol.
+type Policy struct {
+	OfferLifetime       time.Duration
+	AccessTokenLifetime time.Duration
+	NonceLifetime       time.Duration
+	// ProofIATWindow is how old a proof's iat may be.
+	ProofIATWindow time.Duration
+	// DefaultTxCode is the tx_code for offers that do not say; nil: none.
+	DefaultTxCode     *TxCode
+	MaxTxCodeAttempts int
+	// BatchSize is the most proofs one credential request may carry.
+	BatchSize int
+	// AnonymousPreAuthorized allows token requests without client_id.
+	AnonymousPreAuthorized bool
+}
+
+// Display is the issuer's display entry in its metadata.
+type Display struct {
+	Name   string `json:"name"`
+	Locale string `json:"locale,omitempty"`
+}
+
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Store   Store
+	Catalog Catalog
+	Formats *credential.Formats
+	Signers Signers
+	Sealer  Sealer
+	// Issuer is the Credential Issuer Identifier (the public URL).
+	Issuer string
+	// NonceKey and TxCodeKey are HMAC keys (32 bytes) derived from the
+	// master key.
+	NonceKey  []byte
+	TxCodeKey []byte
+	Policy    Policy
+	Display   []Display
+	Now       func() time.Time
+	Rand      io.Reader
+}
+
+// Service implements the issuer side of OID4VCI.
+type Service struct {
+	Deps
+}
+
+// New validates d, fills defaults and returns a Service.
+func New(d Deps) (*Service, error) {
+	switch {
+	case d.Store == nil, d.Catalog == nil, d.Formats == nil, d.Signers == nil, d.Sealer == nil:
+		return nil, errors.New("issuance: Store, Catalog, Formats, Signers and Sealer are required")
+	case d.Issuer == "":
+		return nil, errors.New("issuance: Issuer is required")
+	case len(d.NonceKey) < 32 || len(d.TxCodeKey) < 32:
+		return nil, errors.New("issuance: NonceKey and TxCodeKey must be at least 32 bytes")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Rand == nil {
+		d.Rand = rand.Reader
+	}
+	p := &d.Policy
+	defDur := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	defDur(&p.OfferLifetime, 7*24*time.Hour)
+	defDur(&p.AccessTokenLifetime, 5*time.Minute)
+	defDur(&p.NonceLifetime, 5*time.Minute)
+	defDur(&p.ProofIATWindow, 5*time.Minute)
+	if p.MaxTxCodeAttempts <= 0 {
+		p.MaxTxCodeAttempts = 5
+	}
+	if p.BatchSize <= 0 {
+		p.BatchSize = 1
+	}
+	return &Service{Deps: d}, nil
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// Endpoint URLs under the issuer identifier.
+func (s *Service) CredentialEndpoint() string    { return s.Issuer + "/credential" }
+func (s *Service) NonceEndpoint() string         { return s.Issuer + "/nonce" }
+func (s *Service) TokenEndpoint() string         { return s.Issuer + "/token" }
+func (s *Service) NotificationEndpoint() string  { return s.Issuer + "/notification" }
+func (s *Service) offerURL(handle string) string { return s.Issuer + "/offers/" + handle }

@@ -1,0 +1,42 @@
+package oid4vci
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"credmint/app/issuance"
+	"credmint/app/web/wire"
+)
+
+// Credential serves the credential endpoint (OID4VCI §8).
+func (h *Handlers) Credential(c *gin.Context) error {
+	ctx := c.Request.Context()
+	token, err := bearerToken(c.Request)
+	if err != nil {
+		return err
+	}
+	tok, err := h.svc.Authenticate(ctx, token)
+	if err != nil {
+		return err
+	}
+	var req issuance.CredentialRequest
+	if err := wire.DecodeJSON(c.Request, &req, false); err != nil {
+		return asBodyError(issuance.CodeInvalidCredentialRequest, err)
+	}
+	resp, err := h.svc.Credential(ctx, tok, req)
+	if err != nil {
+		return err
+	}
+	noStore(c, http.StatusOK, resp)
+	return nil
+}
+
+// asBodyError keeps a too-large body a 413 and names every other decoding
+// problem in the endpoint's error code.
+func asBodyError(code string, err error) error {
+	if _, ok := err.(*http.MaxBytesError); ok {
+		return err
+	}
+	return badBody(code, err)
+}

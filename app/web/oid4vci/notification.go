@@ -1,0 +1,34 @@
+package oid4vci
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"credmint/app/issuance"
+	"credmint/app/web/wire"
+)
+
+// Notification serves the notification endpoint (OID4VCI §11): 204 on
+// success.
+func (h *Handlers) Notification(c *gin.Context) error {
+	ctx := c.Request.Context()
+	token, err := bearerToken(c.Request)
+	if err != nil {
+		return err
+	}
+	tok, err := h.svc.Authenticate(ctx, token)
+	if err != nil {
+		return err
+	}
+	var req issuance.NotificationRequest
+	if err := wire.DecodeJSON(c.Request, &req, false); err != nil {
+		return asBodyError(issuance.CodeInvalidNotificationRequest, err)
+	}
+	if err := h.svc.Notify(ctx, tok, req); err != nil {
+		return err
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusNoContent)
+	return nil
+}

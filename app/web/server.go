@@ -1,0 +1,146 @@
+// Package web is credmint's HTTP edge: the gin engine, the one route table,
+// middleware (request ids, access log, body limits, security headers, panic
+// recovery) and the error writer. Handlers live in subpackages: oid4vci for
+// wallets, api for back-office systems. gin is imported nowhere else.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"credmint/app/access"
+	"credmint/app/issuance"
+	"credmint/app/web/api"
+	"credmint/app/web/oid4vci"
+)
+
+// Pinger reports whether the database is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the server needs.
+type Deps struct {
+	Issuance *issuance.Service
+	Access   *access.Service
+	DB       Pinger
+	// BasePath is the path of the public URL ("" or "/vci/t1").
+	BasePath string
+	// IssuerName is shown on the home page.
+	IssuerName string
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Server is the HTTP handler of credmint.
+type Server struct {
+	deps   Deps
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+// New builds the engine and its routes.
+func New(d Deps) (*Server, error) {
+	if d.Issuance == nil || d.Access == nil || d.DB == nil {
+		return nil, errors.New("web: Issuance, Access and DB are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	s := &Server{deps: d, log: d.Log, engine: e}
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.engine.ServeHTTP(w, r)
+}
+
+// Body size limits. A credential request carries at most batch_size proofs of
+// a few KiB each.
+const (
+	limitSmall      = 64 << 10
+	limitCredential = 512 << 10
+	limitAdmin      = 1 << 20
+)
+
+// routes is the one route table of credmint.
+func (s *Server) routes() {
+	e, base := s.engine, s.deps.BasePath
+	e.Use(s.recoverer, s.requestLog, securityHeaders)
+	e.NoRoute(s.notFound)
+	e.NoMethod(s.methodNotAllowed)
+
+	wallet := oid4vci.New(s.deps.Issuance)
+	wk := e.Group("/.well-known", cors)
+	wk.GET("/openid-credential-issuer"+base, s.protocol(wallet.IssuerMetadata))
+	wk.GET("/oauth-authorization-server"+base, s.protocol(wallet.AuthorizationServerMetadata))
+	wk.GET("/jwt-vc-issuer"+base, s.protocol(wallet.JWTVCIssuerMetadata))
+
+	g := e.Group(base + "/")
+	if base != "" {
+		// Drafts up to 15 appended the well-known suffix to the issuer
+		// identifier; wallets from that time still do (SPEC §20).
+		g.GET("/.well-known/openid-credential-issuer", cors, s.protocol(wallet.IssuerMetadata))
+		g.GET("/.well-known/oauth-authorization-server", cors, s.protocol(wallet.AuthorizationServerMetadata))
+	}
+	pub := g.Group("", cors, walletActor)
+	pub.GET("/offers/:handle", s.protocol(wallet.Offer))
+	pub.POST("/token", limitBody(limitSmall), s.protocol(wallet.Token))
+	pub.POST("/nonce", limitBody(limitSmall), s.protocol(wallet.Nonce))
+	pub.POST("/credential", limitBody(limitCredential), s.protocol(wallet.Credential))
+	pub.POST("/notification", limitBody(limitSmall), s.protocol(wallet.Notification))
+	pub.OPTIONS("/*any", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+
+	admin := api.New(s.deps.Issuance)
+	v1 := g.Group("/api/v1", limitBody(limitAdmin))
+	v1.GET("/openapi.json", api.OpenAPI)
+	authed := v1.Group("", s.apiKeyAuth)
+	authed.POST("/offers", s.protocol(admin.CreateOffer))
+	authed.GET("/offers/:id", s.protocol(admin.ShowOffer))
+	authed.POST("/offers/:id/revoke", s.protocol(admin.RevokeOffer))
+	authed.GET("/offers/:id/qr.png", s.protocol(admin.OfferQRPNG))
+	authed.GET("/offers/:id/qr.svg", s.protocol(admin.OfferQRSVG))
+
+	g.GET("/healthz", s.healthz)
+	g.GET("/readyz", s.readyz)
+	g.GET("/", s.home)
+	g.StaticFS("/static", staticFS())
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz checks the database and the signing key: a process that cannot
+// issue should not get traffic.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := gin.H{"database": "ok", "signing_key": "ok"}
+	status := http.StatusOK
+	if err := s.deps.DB.Ping(ctx); err != nil {
+		checks["database"], status = "unreachable", http.StatusServiceUnavailable
+		s.log.Warn("readiness: database unreachable", "error", err.Error())
+	}
+	if _, err := s.deps.Issuance.Signers.Active("credential"); err != nil {
+		checks["signing_key"], status = "missing", http.StatusServiceUnavailable
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, checks)
+}
