@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"credmint/app/access"
+	"credmint/app/credential"
+	"credmint/app/credential/sdjwt"
+	"credmint/app/issuance"
+	"credmint/app/keys"
+	"credmint/app/web"
+	"credmint/config"
+	"credmint/db"
+)
+
+// app is credmint wired together. Only this package knows every concrete
+// type.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *db.Store
+	ring     *keys.Ring
+	issuance *issuance.Service
+	access   *access.Service
+	web      *web.Server
+}
+
+// newLogger builds the process logger from the configuration.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens and migrates the database.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*db.Store, error) {
+	store, err := db.Open(ctx, cfg.DatabaseURL, db.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := store.Migrate(ctx)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "versions", fmt.Sprint(applied))
+	}
+	return store, nil
+}
+
+// newApp wires credmint: store, keys, configurations, services and the HTTP
+// server. It creates the signing key on first start.
+func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: store}
+	if err := a.wire(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) wire(ctx context.Context) error {
+	cfg, log := a.cfg, a.log
+	master, err := masterKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	sealer, err := keys.NewSealer(master)
+	if err != nil {
+		return err
+	}
+	formats := credential.NewFormats(sdjwt.New())
+	if err := upsertConfigurations(ctx, a.store, formats, cfg.CredentialConfigurations); err != nil {
+		return err
+	}
+	a.ring, err = keys.NewRing(keys.Deps{Store: a.store, Sealer: sealer, Subject: "credmint issuer " + cfg.Host(), DNSName: cfg.Host()})
+	if err != nil {
+		return err
+	}
+	if err := a.ring.Load(ctx); err != nil {
+		return err
+	}
+	if created, err := a.ring.Ensure(ctx, keys.PurposeCredential); err != nil {
+		return err
+	} else if created {
+		log.Info("created the issuer signing key", "purpose", keys.PurposeCredential)
+	}
+	a.issuance, err = issuance.New(issuance.Deps{
+		Store:     a.store,
+		Catalog:   credential.NewCatalog(a.store, 2*time.Second, nil),
+		Formats:   formats,
+		Signers:   a.ring,
+		Sealer:    sealer,
+		Issuer:    cfg.PublicURL,
+		NonceKey:  sealer.Subkey("c_nonce"),
+		TxCodeKey: sealer.Subkey("tx_code"),
+		Policy:    policy(cfg),
+		Display:   []issuance.Display{{Name: cfg.Issuer.Name, Locale: cfg.Issuer.Locale}},
+	})
+	if err != nil {
+		return err
+	}
+	if a.access, err = access.New(access.Deps{Store: a.store}); err != nil {
+		return err
+	}
+	a.web, err = web.New(web.Deps{
+		Issuance: a.issuance, Access: a.access, DB: a.store,
+		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, Log: log,
+	})
+	return err
+}
+
+func policy(cfg *config.Config) issuance.Policy {
+	p := issuance.Policy{
+		OfferLifetime:          cfg.Lifetimes.Offer,
+		AccessTokenLifetime:    cfg.Lifetimes.AccessToken,
+		NonceLifetime:          cfg.Lifetimes.Nonce,
+		ProofIATWindow:         cfg.Lifetimes.ProofIATWindow,
+		MaxTxCodeAttempts:      cfg.TxCode.MaxAttempts,
+		BatchSize:              cfg.Issuer.BatchSize,
+		AnonymousPreAuthorized: *cfg.Issuer.AnonymousPreAuthorized,
+	}
+	if *cfg.TxCode.Required {
+		p.DefaultTxCode = &issuance.TxCode{InputMode: cfg.TxCode.InputMode, Length: cfg.TxCode.Length, Description: cfg.TxCode.Description}
+	}
+	return p
+}
+
+// upsertConfigurations validates the configurations declared in the file and
+// writes them to the database, so a deployment is reproducible from its file.
+func upsertConfigurations(ctx context.Context, store *db.Store, formats *credential.Formats, cs []credential.Configuration) error {
+	for i := range cs {
+		if err := cs[i].Validate(formats); err != nil {
+			return fmt.Errorf("config: credential_configurations[%d] (%s): %w", i, cs[i].ID, err)
+		}
+	}
+	for i := range cs {
+		if err := store.UpsertCredentialConfiguration(ctx, &cs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// masterKey returns the configured master key. Outside production, without
+// one, it uses (and on first start creates) DataDir/master.key, loudly.
+func masterKey(cfg *config.Config, log *slog.Logger) ([]byte, error) {
+	if cfg.MasterKey != "" {
+		k, err := keys.ParseMasterKey(cfg.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("config: master_key: %w", err)
+		}
+		return k, nil
+	}
+	if cfg.Environment == config.Production {
+		return nil, errors.New("config: master_key is required in production")
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		enc, gerr := keys.GenerateMasterKey()
+		if gerr != nil {
+			return nil, gerr
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(enc+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("writing development master key: %w", err)
+		}
+		raw = []byte(enc)
+		log.Warn("GENERATED A DEVELOPMENT MASTER KEY: it encrypts your signing keys and applicant data; set CREDMINT_MASTER_KEY and environment: production for real use", "path", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading development master key: %w", err)
+	} else {
+		log.Warn("using the development master key from the data directory; do not use this in production", "path", path)
+	}
+	return keys.ParseMasterKey(strings.TrimSpace(string(raw)))
+}
+
+func (a *app) Close() error { return a.store.Close() }

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"credmint/config"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, path := newFlags("serve", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	go a.housekeeping(ctx)
+	banner(stdout, cfg, ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// housekeeping purges spent nonces once they can no longer be replayed.
+func (a *app) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.store.PurgeExpired(ctx, time.Now()); err != nil {
+				a.log.Warn("purging expired nonces failed", "error", err.Error())
+			} else if n > 0 {
+				a.log.Debug("purged expired nonces", "count", n)
+			}
+		}
+	}
+}
+
+func banner(w io.Writer, cfg *config.Config, addr string) {
+	fmt.Fprintf(w, `credmint is running (%s)
+
+  issuer        %s
+  listening on  http://%s
+  metadata      %s/.well-known/openid-credential-issuer%s
+  database      %s
+
+Create an admin API key:   credmint apikeys create --name backoffice
+                           (or: go run ./cmd/credmint apikeys create --name backoffice)
+Create an offer:           see README.md, docs/admin-api.md and %s/api/v1/openapi.json
+Configuration reference:   docs/configuration.md
+
+`, cfg.Environment, cfg.PublicURL, addr, originOf(cfg.PublicURL), cfg.BasePath(), redactDB(cfg.DatabaseURL), cfg.PublicURL)
+}
+
+func originOf(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return publicURL
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// redactDB hides the password of a database URL.
+func redactDB(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
