@@ -1,0 +1,150 @@
+package sdjwt
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/credential"
+	"credmint/app/keys"
+)
+
+// FormatID is the OID4VCI format identifier of SD-JWT VCs (OID4VCI 1.0
+// Appendix A.3). It is also the typ header of the issuer-signed JWT.
+const FormatID = "dc+sd-jwt"
+
+// Format issues SD-JWT VCs. It implements credential.Format and is stateless.
+type Format struct{}
+
+var _ credential.Format = (*Format)(nil)
+
+// New returns the dc+sd-jwt format plugin.
+func New() *Format { return &Format{} }
+
+// ID returns FormatID.
+func (*Format) ID() string { return FormatID }
+
+// Metadata returns the dc+sd-jwt members of c's entry in
+// credential_configurations_supported: {"vct": c.VCT}.
+func (*Format) Metadata(c *credential.Configuration) map[string]any {
+	return map[string]any{"vct": c.VCT}
+}
+
+// Issue builds and signs one SD-JWT VC and returns it, as a string, in the
+// issuance form <issuer-signed JWT>~<disclosure>~…~ (no Key Binding JWT).
+//
+// Only top-level members of req.Claims named by a declared claim path are
+// included (all of them when c declares no claims); every claim marked
+// Selective becomes a disclosure, deepest paths first, so that selective
+// children of a selective claim yield recursive disclosures.
+func (*Format) Issue(ctx context.Context, req credential.IssueRequest) (any, error) {
+	if err := checkRequest(req); err != nil {
+		return nil, err
+	}
+	claims, err := includedClaims(req.Configuration, req.Claims)
+	if err != nil {
+		return nil, err
+	}
+	d := &discloser{rand: req.Rand}
+	for _, path := range selectivePaths(req.Configuration) {
+		if err := d.disclose(claims, path); err != nil {
+			return nil, err
+		}
+	}
+	payload, err := buildPayload(req, claims, len(d.disclosures) > 0)
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := sign(ctx, req.Signer, payload)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString(jwt)
+	b.WriteByte('~')
+	for _, disc := range d.disclosures {
+		b.WriteString(disc)
+		b.WriteByte('~')
+	}
+	return b.String(), nil
+}
+
+// checkRequest rejects requests Issue cannot turn into a sound credential.
+func checkRequest(req credential.IssueRequest) error {
+	c := req.Configuration
+	switch {
+	case c == nil:
+		return errors.New("sdjwt: no configuration")
+	case c.VCT == "":
+		return fmt.Errorf("sdjwt: configuration %s has no vct", c.ID)
+	case req.Signer == nil:
+		return errors.New("sdjwt: no signer")
+	case req.Rand == nil:
+		return errors.New("sdjwt: no source of randomness for salts")
+	case req.IssuedAt.IsZero():
+		return errors.New("sdjwt: no issuance time")
+	case req.HolderKey == nil && c.RequiresBinding():
+		return fmt.Errorf("sdjwt: configuration %s binds credentials to a holder key, but none was given", c.ID)
+	}
+	if alg := req.Signer.Algorithm(); len(c.SigningAlgs) > 0 && !slices.Contains(c.SigningAlgs, alg) {
+		return fmt.Errorf("sdjwt: key %s signs %s, which configuration %s does not allow", req.Signer.KeyID(), alg, c.ID)
+	}
+	return nil
+}
+
+// buildPayload adds the registered claims, which are never selectively
+// disclosable (SD-JWT VC -13), to claims and encodes the JWT payload.
+func buildPayload(req credential.IssueRequest, claims map[string]any, disclosed bool) ([]byte, error) {
+	if req.Issuer != "" {
+		claims["iss"] = req.Issuer
+	}
+	claims["iat"] = req.IssuedAt.Unix()
+	if !req.ExpiresAt.IsZero() {
+		claims["exp"] = req.ExpiresAt.Unix()
+	}
+	claims["vct"] = req.Configuration.VCT
+	if req.HolderKey != nil {
+		jwk, err := holderJWK(req.HolderKey)
+		if err != nil {
+			return nil, err
+		}
+		claims["cnf"] = map[string]any{"jwk": jwk}
+	}
+	if disclosed {
+		claims["_sd_alg"] = "sha-256" // RFC 9901 §4.1.1
+	}
+	return marshal(claims)
+}
+
+// sign produces the compact JWS of payload with typ dc+sd-jwt, the signer's
+// kid and, when it has a certificate chain, x5c (leaf first, trust anchor
+// excluded). go-jose sets kid from the signer's public JWK and never embeds
+// a jwk header unless asked to.
+func sign(ctx context.Context, s keys.Signer, payload []byte) (string, error) {
+	opts := (&jose.SignerOptions{}).WithType(FormatID)
+	if kid := s.KeyID(); kid != "" {
+		opts = opts.WithHeader("kid", kid)
+	}
+	if chain := s.Chain(); len(chain) > 0 {
+		x5c := make([]string, len(chain))
+		for i, cert := range chain {
+			x5c[i] = base64.StdEncoding.EncodeToString(cert.Raw)
+		}
+		opts = opts.WithHeader("x5c", x5c)
+	}
+	key := jose.SigningKey{Algorithm: jose.SignatureAlgorithm(s.Algorithm()), Key: keys.JOSE(ctx, s)}
+	signer, err := jose.NewSigner(key, opts)
+	if err != nil {
+		return "", fmt.Errorf("sdjwt: signer for key %s: %w", s.KeyID(), err)
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("sdjwt: sign with key %s: %w", s.KeyID(), err)
+	}
+	return jws.CompactSerialize()
+}
