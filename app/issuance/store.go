@@ -76,7 +76,13 @@ type TxCode struct {
 
 // EffectiveState is the state as the outside world sees it at now.
 func (o *Offer) EffectiveState(now time.Time) OfferState {
-	if (o.State == OfferCreated || o.State == OfferFetched) && !now.Before(o.ExpiresAt) {
+	if o.State != OfferCreated && o.State != OfferFetched {
+		return o.State
+	}
+	if o.TxCode != nil && o.TxCodeAttempts >= o.MaxTxCodeAttempts {
+		return OfferLocked // the lock write may have been lost; the attempts say it all
+	}
+	if !now.Before(o.ExpiresAt) {
 		return OfferExpired
 	}
 	return o.State

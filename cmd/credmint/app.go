@@ -25,6 +25,8 @@ import (
 // app is credmint wired together. Only this package knows every concrete
 // type.
 type app struct {
+	// now is the clock of every service (time.Now outside tests).
+	now      func() time.Time
 	cfg      *config.Config
 	log      *slog.Logger
 	store    *db.Store
@@ -65,11 +67,16 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*db.S
 // newApp wires credmint: store, keys, configurations, services and the HTTP
 // server. It creates the signing key on first start.
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	return newAppWithClock(ctx, cfg, log, time.Now)
+}
+
+// newAppWithClock is newApp with the clock given; tests move it.
+func newAppWithClock(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: store}
+	a := &app{now: now, cfg: cfg, log: log, store: store}
 	if err := a.wire(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -91,7 +98,7 @@ func (a *app) wire(ctx context.Context) error {
 	if err := upsertConfigurations(ctx, a.store, formats, cfg.CredentialConfigurations); err != nil {
 		return err
 	}
-	a.ring, err = keys.NewRing(keys.Deps{Store: a.store, Sealer: sealer, Subject: "credmint issuer " + cfg.Host(), DNSName: cfg.Host()})
+	a.ring, err = keys.NewRing(keys.Deps{Store: a.store, Sealer: sealer, Now: a.now, Subject: "credmint issuer " + cfg.Host(), DNSName: cfg.Host()})
 	if err != nil {
 		return err
 	}
@@ -105,7 +112,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	a.issuance, err = issuance.New(issuance.Deps{
 		Store:     a.store,
-		Catalog:   credential.NewCatalog(a.store, 2*time.Second, nil),
+		Catalog:   credential.NewCatalog(a.store, 2*time.Second, a.now),
 		Formats:   formats,
 		Signers:   a.ring,
 		Sealer:    sealer,
@@ -114,16 +121,17 @@ func (a *app) wire(ctx context.Context) error {
 		TxCodeKey: sealer.Subkey("tx_code"),
 		Policy:    policy(cfg),
 		Display:   []issuance.Display{{Name: cfg.Issuer.Name, Locale: cfg.Issuer.Locale}},
+		Now:       a.now,
 	})
 	if err != nil {
 		return err
 	}
-	if a.access, err = access.New(access.Deps{Store: a.store}); err != nil {
+	if a.access, err = access.New(access.Deps{Store: a.store, Now: a.now}); err != nil {
 		return err
 	}
 	a.web, err = web.New(web.Deps{
 		Issuance: a.issuance, Access: a.access, DB: a.store,
-		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, Log: log,
+		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, Log: log, Now: a.now,
 	})
 	return err
 }
