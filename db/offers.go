@@ -157,3 +157,12 @@ func (s *Store) offerWhere(ctx context.Context, cond string, arg string) (*issua
 	}
 	return row.offer()
 }
+
+// CountOffers returns how many offers exist.
+func (s *Store) CountOffers(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.read(ctx).Model(&offerRow{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("db: count offers: %w", err)
+	}
+	return n, nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"encoding/base64"
 	"math/big"
 	"net/http"
@@ -141,9 +142,8 @@ func checkCnf(t *testing.T, payload map[string]any, w *wallet) {
 		if x.Cmp(k.X) != 0 || y.Cmp(k.Y) != 0 {
 			t.Fatal("cnf.jwk is not the key from the proof")
 		}
-	default:
-		pub := w.publicJWK().Key
-		if jwk["x"] != base64.RawURLEncoding.EncodeToString(pub.([]byte)) && jwk["kty"] != "OKP" {
+	case ed25519.PrivateKey:
+		if jwk["kty"] != "OKP" || jwk["x"] != base64.RawURLEncoding.EncodeToString(k.Public().(ed25519.PublicKey)) {
 			t.Fatal("cnf.jwk is not the Ed25519 key from the proof")
 		}
 	}

@@ -121,3 +121,12 @@ func randomHex(t testing.TB) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// PostgresURL returns the URL of a fresh schema in the test PostgreSQL
+// database, for tests that open the store themselves (e.g. through the whole
+// application). Skips or fails like Postgres.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u, _ := postgresSchema(t)
+	return u
+}
