@@ -160,7 +160,11 @@ func prepareSQLiteFile(path string) error {
 // openSQLitePool opens a pool of at most conns connections on dsn and
 // checks that a connection opens.
 func openSQLitePool(dsn string, conns int, opts Options) (*gorm.DB, *sql.DB, error) {
-	g, err := gorm.Open(sqlite.Open(dsn), gormConfig(opts))
+	cfg := gormConfig(opts)
+	// Cache gorm's statement objects per connection (the driver still
+	// prepares in SQLite on each execution).
+	cfg.PrepareStmt = true
+	g, err := gorm.Open(sqlite.Open(dsn), cfg)
 	if err != nil {
 		return nil, nil, err
 	}

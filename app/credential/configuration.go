@@ -255,17 +255,21 @@ func validateClaims(claims []Claim) error {
 		}
 	}
 	// A path may not treat a claim as an object in one place and as an array
-	// in another (Appendix B.2).
+	// in another, nor address one array with both null and an index
+	// (Appendix B.2).
 	kinds := map[string]string{}
 	for i, cl := range claims {
 		for j := 0; j < len(cl.Path)-1; j++ {
 			prefix := PathString(cl.Path[:j+1])
 			kind := "object"
-			if _, isString := cl.Path[j+1].(string); !isString {
-				kind = "array"
+			switch cl.Path[j+1].(type) {
+			case nil:
+				kind = "array[*]"
+			case int:
+				kind = "array[i]"
 			}
 			if k, ok := kinds[prefix]; ok && k != kind {
-				return &FieldError{fmt.Sprintf("claims[%d].path", i), fmt.Sprintf("%s is used both as an object and as an array", prefix)}
+				return &FieldError{fmt.Sprintf("claims[%d].path", i), fmt.Sprintf("%s is addressed both as %s and as %s", prefix, k, kind)}
 			}
 			kinds[prefix] = kind
 		}

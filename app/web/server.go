@@ -144,3 +144,17 @@ func (s *Server) readyz(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(status, checks)
 }
+
+// Route is one entry of the route table.
+type Route struct {
+	Method, Path string
+}
+
+// Routes lists the route table, for documentation checks.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
+}

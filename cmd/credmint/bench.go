@@ -35,6 +35,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conc := fs.Int("concurrency", 8, "flows in parallel")
 	dbURL := fs.String("database-url", "", "database for the server (default: a fresh SQLite file in a temp dir)")
 	keep := fs.Bool("keep", false, "keep the temp directory")
+	profile := fs.String("server-cpuprofile", "", "write the server's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !*keep {
 		defer os.RemoveAll(dir)
 	}
-	srv, err := startBenchServer(ctx, dir, *dbURL, stderr)
+	srv, err := startBenchServer(ctx, dir, *dbURL, *profile, stderr)
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ type benchServer struct {
 
 // startBenchServer writes a configuration, creates an API key and starts
 // `credmint serve` from this same binary.
-func startBenchServer(ctx context.Context, dir, dbURL string, stderr io.Writer) (*benchServer, error) {
+func startBenchServer(ctx context.Context, dir, dbURL, profile string, stderr io.Writer) (*benchServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -119,7 +120,11 @@ func startBenchServer(ctx context.Context, dir, dbURL string, stderr io.Writer) 
 	if err != nil {
 		return nil, fmt.Errorf("bench: creating an API key: %w", err)
 	}
-	cmd := exec.Command(self, "serve")
+	serveArgs := []string{"serve"}
+	if profile != "" {
+		serveArgs = append(serveArgs, "--cpuprofile", profile)
+	}
+	cmd := exec.Command(self, serveArgs...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, io.Discard, stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ import (
 // harness is a real credmint server on a loopback port, wired exactly as
 // `credmint serve` wires it.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock
 	app    *app
 	srv    *httptest.Server
@@ -32,7 +32,17 @@ type harness struct {
 	client *http.Client
 }
 
-type harnessOption func(*config.Config)
+type harnessOption func(*config.Config, *harnessSettings)
+
+// harnessSettings are the harness's own knobs.
+type harnessSettings struct {
+	log *slog.Logger
+}
+
+// withLogger sends the server's log to l.
+func withLogger(l *slog.Logger) harnessOption {
+	return func(_ *config.Config, s *harnessSettings) { s.log = l }
+}
 
 // testConfig is a development configuration in dir with the database at
 // dbURL (SQLite under dir when empty).
@@ -60,11 +70,11 @@ func testConfig(t testing.TB, dir, dbURL string) *config.Config {
 }
 
 // newHarness starts credmint on SQLite in a temp dir.
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	return newHarnessWithDB(t, "", opts...)
 }
 
-func newHarnessWithDB(t *testing.T, dbURL string, opts ...harnessOption) *harness {
+func newHarnessWithDB(t testing.TB, dbURL string, opts ...harnessOption) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := testConfig(t, dir, dbURL)
@@ -74,8 +84,9 @@ func newHarnessWithDB(t *testing.T, dbURL string, opts ...harnessOption) *harnes
 	}
 	cfg.Listen = ln.Addr().String()
 	cfg.PublicURL = "http://" + ln.Addr().String()
+	settings := &harnessSettings{}
 	for _, o := range opts {
-		o(cfg)
+		o(cfg, settings)
 	}
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
@@ -84,6 +95,9 @@ func newHarnessWithDB(t *testing.T, dbURL string, opts ...harnessOption) *harnes
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() && os.Getenv("CREDMINT_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if settings.log != nil {
+		log = settings.log
 	}
 	ctx := context.Background()
 	clk := &clock{}
@@ -108,7 +122,7 @@ func newHarnessWithDB(t *testing.T, dbURL string, opts ...harnessOption) *harnes
 
 // withBasePath serves credmint under a path of the public URL.
 func withBasePath(p string) harnessOption {
-	return func(c *config.Config) { c.PublicURL += p }
+	return func(c *config.Config, _ *harnessSettings) { c.PublicURL += p }
 }
 
 // response is a decoded HTTP response.
@@ -118,7 +132,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r *response) JSON(t *testing.T, v any) {
+func (r *response) JSON(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("response %d is not JSON: %v\n%s", r.Status, err, r.Body)
@@ -126,7 +140,7 @@ func (r *response) JSON(t *testing.T, v any) {
 }
 
 // errorCode returns the "error" member of a JSON error body.
-func (r *response) errorCode(t *testing.T) string {
+func (r *response) errorCode(t testing.TB) string {
 	t.Helper()
 	var b struct {
 		Error string `json:"error"`
