@@ -22,7 +22,9 @@ func TestConfigurationValidateNamesTheField(t *testing.T) {
 		{"bad id", func(c *credential.Configuration) { c.ID = "has space" }, "id"},
 		{"unknown format", func(c *credential.Configuration) { c.Format = "ldp_vc" }, "format"},
 		{"scope with space", func(c *credential.Configuration) { c.Scope = "a b" }, "scope"},
-		{"duplicate claim path", func(c *credential.Configuration) { c.Claims = append(c.Claims, credential.Claim{Path: []any{"given_name"}}) }, "claims[1].path"},
+		{"duplicate claim path", func(c *credential.Configuration) {
+			c.Claims = append(c.Claims, credential.Claim{Path: []any{"given_name"}})
+		}, "claims[1].path"},
 		{"empty path", func(c *credential.Configuration) { c.Claims = []credential.Claim{{}} }, "claims[0].path"},
 		{"negative index", func(c *credential.Configuration) { c.Claims = []credential.Claim{{Path: []any{"a", -1}}} }, "claims[0].path[1]"},
 		{"object and array", func(c *credential.Configuration) {
@@ -36,7 +38,9 @@ func TestConfigurationValidateNamesTheField(t *testing.T) {
 		{"duplicate locale", func(c *credential.Configuration) {
 			c.Display = []credential.Display{{Name: "x", Locale: "en"}, {Name: "y", Locale: "EN"}}
 		}, "display[1].locale"},
-		{"bad colour", func(c *credential.Configuration) { c.Display = []credential.Display{{Name: "x", BackgroundColor: "blue"}} }, "display[0].background_color"},
+		{"bad colour", func(c *credential.Configuration) {
+			c.Display = []credential.Display{{Name: "x", BackgroundColor: "blue"}}
+		}, "display[0].background_color"},
 		{"unsupported binding", func(c *credential.Configuration) { c.BindingMethods = []string{"did:web"} }, "binding_methods[0]"},
 		{"unsupported proof alg", func(c *credential.Configuration) { c.ProofSigningAlgs = []string{"HS256"} }, "proof_signing_algs[0]"},
 		{"bad vct", func(c *credential.Configuration) { c.VCT = "badge" }, "vct"},
