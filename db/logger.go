@@ -5,22 +5,26 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
+	"gorm.io/gorm/utils"
 )
 
-// pgPlaceholder matches PostgreSQL placeholders as gorm renders them when
-// the parameters are dropped ("$1$").
-var pgPlaceholder = regexp.MustCompile(`\$(\d+)\$`)
+// statementShape matches the verb and table of a statement. Only that is
+// logged: gorm inlines parameter values into the SQL it hands to a logger on
+// some paths (prepared statements among them), and values here are hashes
+// and sealed data.
+var statementShape = regexp.MustCompile(`(?i)^\s*(SELECT\b.*?\bFROM|INSERT\s+INTO|UPDATE|DELETE\s+FROM|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\s*[` + "`" + `"]?(\w*)`)
 
 // slowQuery is how long a statement may take before it is logged.
 const slowQuery = 500 * time.Millisecond
 
 // logger routes gorm's statement trace to slog at warn level: slow
-// statements and unexpected errors only. Statements are logged with their
-// placeholders, never their parameters (hashes, sealed data), and expected
+// statements and unexpected errors only. Statements are logged by their verb
+// and table, never their text or parameters (hashes, sealed data), and expected
 // outcomes that the store turns into sentinels (not found, duplicate key)
 // are not logged.
 type logger struct {
@@ -70,11 +74,23 @@ func (l logger) Trace(ctx context.Context, begin time.Time, fc func() (string, i
 		return
 	}
 	sql, rows := fc()
-	sql = pgPlaceholder.ReplaceAllString(sql, "$$$1")
-	attrs := []any{slog.String("sql", sql), slog.Duration("duration", elapsed), slog.Int64("rows", rows)}
+	attrs := []any{slog.String("statement", shape(sql)), slog.String("caller", utils.FileWithLineNum()), slog.Duration("duration", elapsed), slog.Int64("rows", rows)}
 	if !expected {
 		l.log.WarnContext(ctx, "database statement failed", append(attrs, slog.String("error", err.Error()))...)
 		return
 	}
 	l.log.WarnContext(ctx, "slow database statement", attrs...)
+}
+
+// shape returns e.g. "UPDATE offers" for a statement, or "statement".
+func shape(sql string) string {
+	m := statementShape.FindStringSubmatch(sql)
+	if m == nil {
+		return "statement"
+	}
+	verb := strings.ToUpper(strings.Fields(m[1])[0])
+	if m[2] == "" {
+		return verb
+	}
+	return verb + " " + m[2]
 }

@@ -62,7 +62,7 @@ func describe(err error) error {
 	switch {
 	case errors.As(err, &te):
 		if te.Field == "" {
-			return fmt.Errorf("the request body must be a JSON %s", expected(te.Type.Kind().String()))
+			return fmt.Errorf("the request body must be %s", expected(te.Type.Kind().String()))
 		}
 		return fmt.Errorf("%s must be %s", te.Field, expected(te.Type.Kind().String()))
 	case errors.As(err, &se):
