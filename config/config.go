@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ type Config struct {
 	// DataDir holds the SQLite database and, in development, the generated
 	// master key.
 	DataDir string `yaml:"data_dir" env:"DATA_DIR"`
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) allowed
+	// to tell the client's address in X-Forwarded-For.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES" envSeparator:","`
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string `yaml:"log_level" env:"LOG_LEVEL"`
 	LogFormat string `yaml:"log_format" env:"LOG_FORMAT"`
@@ -74,8 +78,8 @@ type LifetimesConfig struct {
 	Offer       time.Duration `yaml:"offer" env:"OFFER"`
 	AccessToken time.Duration `yaml:"access_token" env:"ACCESS_TOKEN"`
 	Nonce       time.Duration `yaml:"nonce" env:"NONCE"`
-	// ProofIATWindow is how far a proof's iat may be in the past (and a
-	// tenth of it in the future).
+	// ProofIATWindow is how far a proof's iat may be in the past (30 s
+	// into the future are tolerated for clock skew).
 	ProofIATWindow time.Duration `yaml:"proof_iat_window" env:"PROOF_IAT_WINDOW"`
 }
 
@@ -186,6 +190,8 @@ func ExampleConfiguration(publicURL string) credential.Configuration {
 	}
 }
 
+var localePattern = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+
 // FieldError names the configuration key that is wrong.
 type FieldError struct {
 	Field, Reason string
@@ -220,6 +226,16 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &FieldError{"log_format", fmt.Sprintf("must be text or json, not %q", c.LogFormat)}
 	}
+	if !localePattern.MatchString(c.Issuer.Locale) {
+		return &FieldError{"issuer.locale", fmt.Sprintf("%q is not a BCP 47 language tag", c.Issuer.Locale)}
+	}
+	for i, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return &FieldError{fmt.Sprintf("trusted_proxies[%d]", i), fmt.Sprintf("%q is not an IP address or CIDR", p)}
+			}
+		}
+	}
 	if c.Issuer.BatchSize < 1 || c.Issuer.BatchSize > 100 {
 		return &FieldError{"issuer.batch_size", "must be between 1 and 100"}
 	}
@@ -227,6 +243,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return &FieldError{name, "must be a positive duration such as 90s, 15m or 720h"}
 		}
+	}
+	if c.Lifetimes.Offer < time.Minute || c.Lifetimes.Offer > 90*24*time.Hour {
+		return &FieldError{"lifetimes.offer", "must be between 1m and 2160h (90 days)"}
 	}
 	if c.Lifetimes.AccessToken > 5*time.Minute {
 		// OID4VCI §13.10: longer-lived tokens must be sender-constrained,

@@ -97,6 +97,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"bad tx_code mode", map[string]string{"CREDMINT_TX_CODE_INPUT_MODE": "emoji"}, "", "tx_code.input_mode"},
 		{"tx_code too short", map[string]string{"CREDMINT_TX_CODE_LENGTH": "2"}, "", "tx_code.length"},
 		{"batch size", map[string]string{"CREDMINT_ISSUER_BATCH_SIZE": "1000"}, "", "issuer.batch_size"},
+		{"offer lifetime", map[string]string{"CREDMINT_LIFETIMES_OFFER": "10s"}, "", "lifetimes.offer"},
+		{"issuer locale", map[string]string{"CREDMINT_ISSUER_LOCALE": "english!"}, "", "issuer.locale"},
+		{"trusted proxy", map[string]string{"CREDMINT_TRUSTED_PROXIES": "10.0.0.1,proxy.local"}, "", "trusted_proxies[1]"},
 		{"duplicate configuration", nil, "credential_configurations: [{id: a, format: dc+sd-jwt}, {id: a, format: dc+sd-jwt}]", "credential_configurations[1].id"},
 	}
 	for _, tt := range tests {

@@ -139,8 +139,11 @@ func isInteger(v any) bool {
 	case float64:
 		return n == math.Trunc(n) && !math.IsInf(n, 0)
 	case json.Number:
-		_, err := n.Int64()
-		return err == nil
+		if _, err := n.Int64(); err == nil {
+			return true
+		}
+		f, err := n.Float64()
+		return err == nil && f == math.Trunc(f) && !math.IsInf(f, 0)
 	}
 	return false
 }

@@ -1,6 +1,8 @@
 package issuance
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -195,9 +197,8 @@ func checkTxCodePolicy(p *TxCodePolicy) error {
 
 // newTxCode sets o.TxCode and o.TxCodeHash by policy and returns the code.
 func (s *Service) newTxCode(o *Offer, p *TxCodePolicy) (string, error) {
-	def := s.Policy.DefaultTxCode
 	if p == nil {
-		if def == nil {
+		if !s.Policy.TxCodeByDefault {
 			return "", nil
 		}
 		p = &TxCodePolicy{}
@@ -205,17 +206,11 @@ func (s *Service) newTxCode(o *Offer, p *TxCodePolicy) (string, error) {
 	if p.None {
 		return "", nil
 	}
-	tc := TxCode{InputMode: p.InputMode, Length: p.Length, Description: p.Description}
-	if def != nil {
-		tc.InputMode = cmpOr(tc.InputMode, def.InputMode)
-		tc.Description = cmpOr(tc.Description, def.Description)
-		if tc.Length == 0 {
-			tc.Length = def.Length
-		}
-	}
-	tc.InputMode = cmpOr(tc.InputMode, "numeric")
-	if tc.Length == 0 {
-		tc.Length = 6
+	def := s.Policy.TxCodeDefaults
+	tc := TxCode{
+		InputMode:   cmpOr(p.InputMode, def.InputMode, "numeric"),
+		Length:      cmp.Or(p.Length, def.Length, 6),
+		Description: cmpOr(p.Description, def.Description),
 	}
 	alphabet := numericAlphabet
 	if tc.InputMode == "text" {
@@ -230,12 +225,7 @@ func (s *Service) newTxCode(o *Offer, p *TxCodePolicy) (string, error) {
 	return code, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
+func cmpOr(vals ...string) string { return cmp.Or(vals...) }
 
 func configIDs(cs []*credential.Configuration) []string {
 	ids := make([]string, len(cs))
@@ -347,7 +337,9 @@ func (s *Service) offerClaims(o *Offer) (map[string]any, error) {
 		return nil, fmt.Errorf("issuance: opening claims of offer %s: %w", o.ID, err)
 	}
 	var claims map[string]any
-	if err := json.Unmarshal(raw, &claims); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keep numbers exactly as the issuer sent them
+	if err := dec.Decode(&claims); err != nil {
 		return nil, fmt.Errorf("issuance: decoding claims of offer %s: %w", o.ID, err)
 	}
 	return claims, nil

@@ -39,8 +39,10 @@ type Policy struct {
 	NonceLifetime       time.Duration
 	// ProofIATWindow is how old a proof's iat may be.
 	ProofIATWindow time.Duration
-	// DefaultTxCode is the tx_code for offers that do not say; nil: none.
-	DefaultTxCode     *TxCode
+	// TxCodeByDefault gives offers that do not say a tx_code.
+	TxCodeByDefault bool
+	// TxCodeDefaults fill what an offer's tx_code policy leaves out.
+	TxCodeDefaults    TxCode
 	MaxTxCodeAttempts int
 	// BatchSize is the most proofs one credential request may carry.
 	BatchSize int
@@ -113,7 +115,8 @@ func New(d Deps) (*Service, error) {
 	return &Service{Deps: d}, nil
 }
 
-func (s *Service) now() time.Time { return s.Now().UTC() }
+// now is the service clock in UTC, at the precision both databases store.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // Endpoint URLs under the issuer identifier.
 func (s *Service) CredentialEndpoint() string    { return s.Issuer + "/credential" }

@@ -88,6 +88,12 @@ func (o *Offer) EffectiveState(now time.Time) OfferState {
 	return o.State
 }
 
+// Redeemable reports whether a wallet can still redeem the offer at now.
+func (o *Offer) Redeemable(now time.Time) bool {
+	st := o.EffectiveState(now)
+	return st == OfferCreated || st == OfferFetched
+}
+
 // AccessToken is an access token issued at the token endpoint, stored by hash.
 type AccessToken struct {
 	ID      string

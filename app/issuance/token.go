@@ -57,7 +57,8 @@ func (s *Service) preAuthorizedToken(ctx context.Context, req TokenRequest) (*To
 		return nil, badRequest(CodeInvalidRequest, "pre-authorized_code is required")
 	}
 	if req.ClientID == "" && !s.Policy.AnonymousPreAuthorized {
-		return nil, newError(401, CodeInvalidClient, "client_id is required: anonymous access is not allowed")
+		// 400, not 401: no client authentication was attempted (RFC 6749 §5.2).
+		return nil, badRequest(CodeInvalidClient, "client_id is required: anonymous access is not allowed")
 	}
 	requested, err := parseAuthorizationDetails(req.AuthorizationDetails)
 	if err != nil {

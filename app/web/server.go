@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -33,8 +34,11 @@ type Deps struct {
 	BasePath string
 	// IssuerName is shown on the home page.
 	IssuerName string
-	Log        *slog.Logger
-	Now        func() time.Time
+	// TrustedProxies are the addresses or CIDRs allowed to set
+	// X-Forwarded-For; empty means none.
+	TrustedProxies []string
+	Log            *slog.Logger
+	Now            func() time.Time
 }
 
 // Server is the HTTP handler of credmint.
@@ -61,8 +65,17 @@ func New(d Deps) (*Server, error) {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
+	// Only the configured proxies may set the client address (audit events
+	// record it); by default X-Forwarded-For is ignored.
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
+	}
 	s := &Server{deps: d, log: d.Log, engine: e}
-	s.routes()
+	admin, err := api.New(d.Issuance)
+	if err != nil {
+		return nil, err
+	}
+	s.routes(admin)
 	return s, nil
 }
 
@@ -80,36 +93,34 @@ const (
 )
 
 // routes is the one route table of credmint.
-func (s *Server) routes() {
+func (s *Server) routes(admin *api.Handlers) {
 	e, base := s.engine, s.deps.BasePath
 	e.Use(s.recoverer, s.requestLog, securityHeaders)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 
 	wallet := oid4vci.New(s.deps.Issuance)
-	wk := e.Group("/.well-known", cors)
-	wk.GET("/openid-credential-issuer"+base, s.protocol(wallet.IssuerMetadata))
-	wk.GET("/oauth-authorization-server"+base, s.protocol(wallet.AuthorizationServerMetadata))
-	wk.GET("/jwt-vc-issuer"+base, s.protocol(wallet.JWTVCIssuerMetadata))
+	wk := e.Group("/.well-known")
+	public(wk, http.MethodGet, "/openid-credential-issuer"+base, s.protocol(wallet.IssuerMetadata))
+	public(wk, http.MethodGet, "/oauth-authorization-server"+base, s.protocol(wallet.AuthorizationServerMetadata))
+	public(wk, http.MethodGet, "/jwt-vc-issuer"+base, s.protocol(wallet.JWTVCIssuerMetadata))
 
 	g := e.Group(base + "/")
 	if base != "" {
 		// Drafts up to 15 appended the well-known suffix to the issuer
 		// identifier; wallets from that time still do (SPEC §20).
-		g.GET("/.well-known/openid-credential-issuer", cors, s.protocol(wallet.IssuerMetadata))
-		g.GET("/.well-known/oauth-authorization-server", cors, s.protocol(wallet.AuthorizationServerMetadata))
+		public(g, http.MethodGet, "/.well-known/openid-credential-issuer", s.protocol(wallet.IssuerMetadata))
+		public(g, http.MethodGet, "/.well-known/oauth-authorization-server", s.protocol(wallet.AuthorizationServerMetadata))
 	}
-	pub := g.Group("", cors, walletActor)
-	pub.GET("/offers/:handle", s.protocol(wallet.Offer))
-	pub.POST("/token", limitBody(limitSmall), s.protocol(wallet.Token))
-	pub.POST("/nonce", limitBody(limitSmall), s.protocol(wallet.Nonce))
-	pub.POST("/credential", limitBody(limitCredential), s.protocol(wallet.Credential))
-	pub.POST("/notification", limitBody(limitSmall), s.protocol(wallet.Notification))
-	pub.OPTIONS("/*any", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	pub := g.Group("", walletActor)
+	public(pub, http.MethodGet, "/offers/:handle", s.protocol(wallet.Offer))
+	public(pub, http.MethodPost, "/token", limitBody(limitSmall), s.protocol(wallet.Token))
+	public(pub, http.MethodPost, "/nonce", limitBody(limitSmall), s.protocol(wallet.Nonce))
+	public(pub, http.MethodPost, "/credential", limitBody(limitCredential), s.protocol(wallet.Credential))
+	public(pub, http.MethodPost, "/notification", limitBody(limitSmall), s.protocol(wallet.Notification))
 
-	admin := api.New(s.deps.Issuance)
 	v1 := g.Group("/api/v1", limitBody(limitAdmin))
-	v1.GET("/openapi.json", api.OpenAPI)
+	v1.GET("/openapi.json", admin.OpenAPI)
 	authed := v1.Group("", s.apiKeyAuth)
 	authed.POST("/offers", s.protocol(admin.CreateOffer))
 	authed.GET("/offers/:id", s.protocol(admin.ShowOffer))
@@ -121,6 +132,12 @@ func (s *Server) routes() {
 	g.GET("/readyz", s.readyz)
 	g.GET("/", s.home)
 	g.StaticFS("/static", staticFS())
+}
+
+// public registers a wallet-facing route with CORS and its preflight.
+func public(g *gin.RouterGroup, method, path string, h ...gin.HandlerFunc) {
+	g.Handle(method, path, append([]gin.HandlerFunc{cors}, h...)...)
+	g.OPTIONS(path, cors, func(c *gin.Context) { c.Status(http.StatusNoContent) })
 }
 
 func (s *Server) healthz(c *gin.Context) {

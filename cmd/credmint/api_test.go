@@ -76,6 +76,10 @@ func TestAdminAPICreateOfferValidation(t *testing.T) {
 		{"short tx_code", with(func(b map[string]any) { b["tx_code"] = map[string]any{"length": 2} }), map[string]string{"tx_code.length": "between 4 and 12"}},
 		{"expiry too long", with(func(b map[string]any) { b["expires_in"] = 365 * 86400 }), map[string]string{"expires_in": "between"}},
 		{"negative expiry", with(func(b map[string]any) { b["expires_in"] = -5 }), map[string]string{"expires_in": "positive"}},
+		{"integer written as 42.0 is fine, 4.5 is not", with(func(b map[string]any) {
+			b["credential_configuration_ids"] = []string{"staff_badge", "typed"}
+			claims(b)["level"] = 4.5
+		}), map[string]string{"claims.level": "integer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +99,7 @@ func TestAdminAPICreateOfferValidation(t *testing.T) {
 			}
 		})
 	}
-	for name, body := range map[string]string{"not JSON": "{", "claims not an object": `{"credential_configuration_ids":["staff_badge"],"claims":[]}`, "empty": ""} {
+	for name, body := range map[string]string{"not JSON": "{", "claims not an object": `{"credential_configuration_ids":["staff_badge"],"claims":[]}`, "empty": "", "misspelt field": `{"credential_configuration_ids":["staff_badge"],"claimz":{}}`} {
 		t.Run(name, func(t *testing.T) {
 			res := h.postJSON(h.url+"/api/v1/offers", h.apiKey, body)
 			if res.Status != 400 || res.errorCode(t) != "invalid_request" {
@@ -160,6 +164,7 @@ func TestAdminAPIOfferLifecycle(t *testing.T) {
 	}
 
 	res = h.do(http.MethodPost, h.url+"/api/v1/offers/"+c.ID+"/revoke", auth, nil)
+	shown = nil
 	res.JSON(t, &shown)
 	if res.Status != 200 || shown["state"] != "revoked" {
 		t.Fatalf("revoke: got %d %v", res.Status, shown)
@@ -169,6 +174,12 @@ func TestAdminAPIOfferLifecycle(t *testing.T) {
 	}
 	if res := h.getJSON(c.CredentialOfferURI); res.Status != http.StatusGone {
 		t.Fatalf("revoked offer URI: got %d, want 410", res.Status)
+	}
+	if shown["offer_uri"] != nil || shown["qr_url"] != nil {
+		t.Errorf("a revoked offer must not show its links: %v", shown)
+	}
+	if res := h.do(http.MethodGet, c.QRURL, auth, nil); res.Status != http.StatusGone {
+		t.Errorf("QR of a revoked offer: got %d, want 410", res.Status)
 	}
 	events, err := h.app.store.AuditEvents(context.Background(), "offer", c.ID)
 	if err != nil {
@@ -192,9 +203,15 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	h := newHarness(t)
 	res := h.getJSON(h.url + "/api/v1/openapi.json")
 	var doc struct {
+		Servers []struct {
+			URL string `json:"url"`
+		} `json:"servers"`
 		Paths map[string]map[string]any `json:"paths"`
 	}
 	res.JSON(t, &doc)
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != h.url+"/api/v1" {
+		t.Errorf("servers: got %+v, want %s/api/v1", doc.Servers, h.url)
+	}
 	var described []string
 	for p, ops := range doc.Paths {
 		for m := range ops {

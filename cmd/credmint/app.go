@@ -131,7 +131,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	a.web, err = web.New(web.Deps{
 		Issuance: a.issuance, Access: a.access, DB: a.store,
-		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, Log: log, Now: a.now,
+		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
 	})
 	return err
 }
@@ -146,9 +146,8 @@ func policy(cfg *config.Config) issuance.Policy {
 		BatchSize:              cfg.Issuer.BatchSize,
 		AnonymousPreAuthorized: *cfg.Issuer.AnonymousPreAuthorized,
 	}
-	if *cfg.TxCode.Required {
-		p.DefaultTxCode = &issuance.TxCode{InputMode: cfg.TxCode.InputMode, Length: cfg.TxCode.Length, Description: cfg.TxCode.Description}
-	}
+	p.TxCodeByDefault = *cfg.TxCode.Required
+	p.TxCodeDefaults = issuance.TxCode{InputMode: cfg.TxCode.InputMode, Length: cfg.TxCode.Length, Description: cfg.TxCode.Description}
 	return p
 }
 

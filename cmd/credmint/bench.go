@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -30,7 +31,8 @@ import (
 // a credmint server started as a child process, so that the server's CPU
 // time and memory are measured apart from the load generator's.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, _ := newFlags("bench", stderr)
+	fs := flag.NewFlagSet("credmint bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	flows := fs.Int("flows", 10000, "number of complete flows")
 	conc := fs.Int("concurrency", 8, "flows in parallel")
 	dbURL := fs.String("database-url", "", "database for the server (default: a fresh SQLite file in a temp dir)")
@@ -113,7 +115,16 @@ func startBenchServer(ctx context.Context, dir, dbURL, profile string, stderr io
 	if err != nil {
 		return nil, err
 	}
-	env := append(os.Environ(), "CREDMINT_CONFIG="+cfgPath)
+	// The child sees none of this process's CREDMINT_* settings: they would
+	// override the generated configuration (and could point the benchmark
+	// at a real database).
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CREDMINT_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "CREDMINT_CONFIG="+cfgPath)
 	keyCmd := exec.CommandContext(ctx, self, "apikeys", "create", "--name", "bench")
 	keyCmd.Env, keyCmd.Stderr = env, stderr
 	out, err := keyCmd.Output()

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"credmint/config"
 )
 
 // cli runs credmint's main logic as the shell would, with the environment
@@ -32,6 +35,9 @@ func TestCLI(t *testing.T) {
 	if out, _, _ = cli(t, "migrate"); !strings.Contains(out, "up to date") {
 		t.Fatalf("second migrate: %q", out)
 	}
+	if out, _, _ = cli(t, "migrate", "--status"); !regexp.MustCompile(`1\s+00001_init.sql\s+20`).MatchString(out) {
+		t.Fatalf("migrate --status: %q", out)
+	}
 
 	key, stderr, err := cli(t, "apikeys", "create", "--name", "backoffice")
 	if err != nil {
@@ -55,8 +61,21 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("apikeys revoke: %q %v", out, err)
 	}
 
+	if out, _, _ = cli(t, "keys", "list"); strings.Contains(out, "ES256") {
+		t.Fatalf("keys list must not create a key: %q", out)
+	}
+	// The first start creates the signing key.
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
 	out, _, err = cli(t, "keys", "list")
-	if err != nil || !strings.Contains(out, "credential") || !strings.Contains(out, "ES256") {
+	if err != nil || !strings.Contains(out, "credential") || !strings.Contains(out, "ES256") || !strings.Contains(out, "active") {
 		t.Fatalf("keys list: %q %v", out, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "master.key")); err != nil {

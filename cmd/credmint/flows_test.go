@@ -198,3 +198,55 @@ func TestOfferEndpoint(t *testing.T) {
 		t.Fatalf("used offer: got %d, want 410", res.Status)
 	}
 }
+
+// TestNumbersKeepTheirValue: integers written as 42.0 count as integers, and
+// integers beyond 2^53 reach the credential unchanged.
+func TestNumbersKeepTheirValue(t *testing.T) {
+	h := newHarness(t)
+	w := newWallet(t, h)
+	raw := `{"credential_configuration_ids":["typed"],"tx_code":"none","claims":{"level":42.0,"big":9007199254740993}}`
+	res := h.postJSON(h.url+"/api/v1/offers", h.apiKey, raw)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("create: got %d\n%s", res.Status, res.Body)
+	}
+	var created createdOffer
+	res.JSON(t, &created)
+	f := startFlow(t, h, w, &created, nil)
+	res = f.request(t, h, map[string]any{"credential_configuration_id": "typed"})
+	var got credentialJSON
+	res.JSON(t, &got)
+	payload := strings.Split(got.Credentials[0].Credential, ".")[1]
+	if !strings.Contains(string(mustB64(t, payload)), `"big":9007199254740993`) {
+		t.Fatalf("big integer changed on the way: %s", mustB64(t, payload))
+	}
+}
+
+func TestRoutingAnswers(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+	}{
+		{http.MethodGet, "/nope", 404},
+		{http.MethodGet, "/api/v1/offers/", 404},
+		{http.MethodGet, "/.well-known/jwt-vc-issuer/other", 404},
+		{http.MethodDelete, "/token", 405},
+		{http.MethodOptions, "/credential", 204},
+		{http.MethodOptions, "/.well-known/openid-credential-issuer", 204},
+	} {
+		res := h.do(tt.method, h.url+tt.path, map[string]string{"Origin": "https://wallet.example"}, nil)
+		if res.Status != tt.status {
+			t.Errorf("%s %s: got %d, want %d", tt.method, tt.path, res.Status, tt.status)
+		}
+		if tt.status == 404 && !strings.Contains(string(res.Body), "not_found") {
+			t.Errorf("%s %s: body %s", tt.method, tt.path, res.Body)
+		}
+		if tt.method == http.MethodOptions && res.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s %s: no CORS headers", tt.method, tt.path)
+		}
+	}
+	res := h.do(http.MethodGet, h.url+"/", map[string]string{"Accept": "text/html"}, nil)
+	if res.Status != 200 || !strings.Contains(string(res.Body), "Staff badge") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("home page: got %d, CSP %q", res.Status, res.Header.Get("Content-Security-Policy"))
+	}
+}

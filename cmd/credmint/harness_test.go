@@ -65,6 +65,10 @@ func testConfig(t testing.TB, dir, dbURL string) *config.Config {
 				{Path: []any{"address", "locality"}, Selective: true},
 			},
 		},
+		{
+			ID: "typed", Format: "dc+sd-jwt", VCT: "urn:credmint:test:typed:1", Scope: "typed",
+			Claims: []credential.Claim{{Path: []any{"level"}, Type: credential.TypeInteger}, {Path: []any{"big"}, Type: credential.TypeInteger}},
+		},
 	}
 	return cfg
 }

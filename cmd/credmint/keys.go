@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"credmint/app/keys"
 	"credmint/config"
 )
 
@@ -24,17 +25,40 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg.LogLevel = "warn"
-	a, err := newApp(ctx, cfg, newLogger(cfg, stderr))
+	log := newLogger(cfg, stderr)
+	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer store.Close()
+	// Read only: open the keys, create nothing.
+	master, err := masterKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	sealer, err := keys.NewSealer(master)
+	if err != nil {
+		return err
+	}
+	ring, err := keys.NewRing(keys.Deps{Store: store, Sealer: sealer})
+	if err != nil {
+		return err
+	}
+	if err := ring.Load(ctx); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KID\tPURPOSE\tALG\tCREATED\tNOT AFTER\tSUBJECT\tSTATE")
-	for _, k := range a.ring.Keys() {
-		state := "active"
-		if k.Retired {
+	now := time.Now()
+	for _, k := range ring.Keys() {
+		state := "standby"
+		switch {
+		case k.Retired:
 			state = "retired"
+		case k.Active:
+			state = "active"
+		case !now.Before(k.NotAfter):
+			state = "expired"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Purpose, k.Algorithm, k.CreatedAt.Format(time.RFC3339), k.NotAfter.Format(time.DateOnly), k.Subject, state)
 	}

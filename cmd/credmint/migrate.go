@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"text/tabwriter"
+	"time"
 
 	"credmint/config"
 	"credmint/db"
@@ -29,10 +31,16 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VERSION\tNAME\tAPPLIED")
 		for _, s := range states {
-			fmt.Fprintf(stdout, "%v\n", s)
+			applied := "pending"
+			if s.Applied {
+				applied = s.AppliedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Version, s.Name, applied)
 		}
-		return nil
+		return tw.Flush()
 	}
 	applied, err := store.Migrate(ctx)
 	if err != nil {

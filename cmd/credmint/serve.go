@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"credmint/app/keys"
 	"credmint/config"
 )
 
@@ -72,7 +73,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// housekeeping purges spent nonces once they can no longer be replayed.
+// housekeeping purges spent nonces once they can no longer be replayed, and
+// reloads the signing keys: other processes may have added one, and a key
+// whose certificate expired is replaced.
 func (a *app) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -81,10 +84,15 @@ func (a *app) housekeeping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := a.store.PurgeExpired(ctx, time.Now()); err != nil {
+			if n, err := a.store.PurgeExpired(ctx, a.now()); err != nil {
 				a.log.Warn("purging expired nonces failed", "error", err.Error())
 			} else if n > 0 {
 				a.log.Debug("purged expired nonces", "count", n)
+			}
+			if created, err := a.ring.Ensure(ctx, keys.PurposeCredential); err != nil {
+				a.log.Error("reloading signing keys failed", "error", err.Error())
+			} else if created {
+				a.log.Warn("created a new issuer signing key: the previous one expired", "purpose", keys.PurposeCredential)
 			}
 		}
 	}

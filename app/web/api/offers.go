@@ -29,14 +29,14 @@ type offerView struct {
 	ID                         string           `json:"id"`
 	State                      string           `json:"state"`
 	CredentialConfigurationIDs []string         `json:"credential_configuration_ids"`
-	OfferURI                   string           `json:"offer_uri"`
+	OfferURI                   string           `json:"offer_uri,omitempty"`
 	CredentialOfferURI         string           `json:"credential_offer_uri,omitempty"`
 	TxCode                     string           `json:"tx_code,omitempty"`
 	TxCodePolicy               *issuance.TxCode `json:"tx_code_policy,omitempty"`
 	TxCodeAttempts             int              `json:"tx_code_attempts"`
 	MaxTxCodeAttempts          int              `json:"max_tx_code_attempts"`
-	QRURL                      string           `json:"qr_url"`
-	QRSVGURL                   string           `json:"qr_svg_url"`
+	QRURL                      string           `json:"qr_url,omitempty"`
+	QRSVGURL                   string           `json:"qr_svg_url,omitempty"`
 	CreatedAt                  time.Time        `json:"created_at"`
 	ExpiresAt                  time.Time        `json:"expires_at"`
 	FetchedAt                  *time.Time       `json:"fetched_at,omitempty"`
@@ -50,7 +50,7 @@ type offerView struct {
 // CreateOffer serves POST /api/v1/offers.
 func (h *Handlers) CreateOffer(c *gin.Context) error {
 	var body createOfferBody
-	if err := wire.DecodeJSON(c.Request, &body, true); err != nil {
+	if err := wire.DecodeJSON(c.Request, &body, wire.Options{UseNumber: true, Strict: true}); err != nil {
 		return requestError(err)
 	}
 	req, err := body.request()
@@ -114,13 +114,14 @@ func parseTxCode(raw json.RawMessage) (*issuance.TxCodePolicy, error) {
 	return &issuance.TxCodePolicy{InputMode: p.InputMode, Length: p.Length, Description: p.Description}, nil
 }
 
-// ShowOffer serves GET /api/v1/offers/{id}.
+// ShowOffer serves GET /api/v1/offers/{id}. The links are shown only while
+// the offer can still be redeemed.
 func (h *Handlers) ShowOffer(c *gin.Context) error {
 	o, err := h.svc.Offer(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	links, err := h.svc.Links(o)
+	links, err := h.openLinks(o)
 	if err != nil {
 		return err
 	}
@@ -137,13 +138,18 @@ func (h *Handlers) RevokeOffer(c *gin.Context) error {
 	} else if err != nil {
 		return err
 	}
-	links, err := h.svc.Links(o)
-	if err != nil {
-		return err
-	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, h.view(o, links))
+	c.JSON(http.StatusOK, h.view(o, issuance.OfferLinks{}))
 	return nil
+}
+
+// openLinks returns the links of an offer that can still be redeemed, and
+// none otherwise.
+func (h *Handlers) openLinks(o *issuance.Offer) (issuance.OfferLinks, error) {
+	if !o.Redeemable(h.svc.Now()) {
+		return issuance.OfferLinks{}, nil
+	}
+	return h.svc.Links(o)
 }
 
 // OfferQRPNG serves GET /api/v1/offers/{id}/qr.png (?size=pixels, 128-2048).
@@ -184,10 +190,15 @@ func (h *Handlers) OfferQRSVG(c *gin.Context) error {
 	return nil
 }
 
+// offerLinks returns the links for a QR code: 410 once the offer cannot be
+// redeemed any more.
 func (h *Handlers) offerLinks(c *gin.Context) (issuance.OfferLinks, error) {
 	o, err := h.svc.Offer(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		return issuance.OfferLinks{}, err
+	}
+	if !o.Redeemable(h.svc.Now()) {
+		return issuance.OfferLinks{}, &issuance.Error{Code: "offer_unavailable", Description: "the offer is " + string(o.EffectiveState(h.svc.Now())) + "; there is no QR code to show", Status: http.StatusGone}
 	}
 	return h.svc.Links(o)
 }
@@ -195,14 +206,17 @@ func (h *Handlers) offerLinks(c *gin.Context) (issuance.OfferLinks, error) {
 func (h *Handlers) view(o *issuance.Offer, links issuance.OfferLinks) offerView {
 	now := h.svc.Now()
 	self := h.svc.Issuer + "/api/v1/offers/" + o.ID
-	return offerView{
+	v := offerView{
 		ID: o.ID, State: string(o.EffectiveState(now)), CredentialConfigurationIDs: o.ConfigurationIDs,
 		OfferURI: links.OfferURI, CredentialOfferURI: links.CredentialOfferURI,
 		TxCodePolicy: o.TxCode, TxCodeAttempts: o.TxCodeAttempts, MaxTxCodeAttempts: o.MaxTxCodeAttempts,
-		QRURL: self + "/qr.png", QRSVGURL: self + "/qr.svg",
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, FetchedAt: o.FetchedAt, RedeemedAt: o.RedeemedAt,
 		CredentialIssuedAt: o.IssuedAt, AcceptedAt: o.AcceptedAt, RevokedAt: o.RevokedAt, LockedAt: o.LockedAt,
 	}
+	if links.OfferURI != "" {
+		v.QRURL, v.QRSVGURL = self+"/qr.png", self+"/qr.svg"
+	}
+	return v
 }
 
 func (v offerView) selfURL(issuer string) string {

@@ -21,7 +21,7 @@ func (h *Handlers) Credential(c *gin.Context) error {
 		return err
 	}
 	var req issuance.CredentialRequest
-	if err := wire.DecodeJSON(c.Request, &req, false); err != nil {
+	if err := wire.DecodeJSON(c.Request, &req, wire.Options{}); err != nil {
 		return asBodyError(issuance.CodeInvalidCredentialRequest, err)
 	}
 	resp, err := h.svc.Credential(ctx, tok, req)

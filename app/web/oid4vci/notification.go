@@ -22,7 +22,7 @@ func (h *Handlers) Notification(c *gin.Context) error {
 		return err
 	}
 	var req issuance.NotificationRequest
-	if err := wire.DecodeJSON(c.Request, &req, false); err != nil {
+	if err := wire.DecodeJSON(c.Request, &req, wire.Options{}); err != nil {
 		return asBodyError(issuance.CodeInvalidNotificationRequest, err)
 	}
 	if err := h.svc.Notify(ctx, tok, req); err != nil {

@@ -30,12 +30,21 @@ func Quote(s string) string {
 // ErrMediaType is returned by DecodeJSON for a body that is not JSON.
 var ErrMediaType = errors.New("the request body must be application/json")
 
-// DecodeJSON decodes the request body into v. Unknown members are ignored;
-// trailing data, a wrong media type and wrongly typed members are errors that
-// name the problem. Numbers decode as json.Number when useNumber is set. A
-// body over the limit set by the caller's http.MaxBytesReader returns the
+// Options change how DecodeJSON reads a body.
+type Options struct {
+	// UseNumber decodes numbers into interface values as json.Number.
+	UseNumber bool
+	// Strict refuses unknown members of the top-level object. Protocol
+	// endpoints must ignore them (OID4VCI §0); the admin API refuses them
+	// so that a misspelt field is not silently dropped.
+	Strict bool
+}
+
+// DecodeJSON decodes the request body into v. Trailing data, a wrong media
+// type and wrongly typed members are errors that name the problem. A body
+// over the limit set by the caller's http.MaxBytesReader returns the
 // *http.MaxBytesError.
-func DecodeJSON(r *http.Request, v any, useNumber bool) error {
+func DecodeJSON(r *http.Request, v any, o Options) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return ErrMediaType
 	}
@@ -44,8 +53,11 @@ func DecodeJSON(r *http.Request, v any, useNumber bool) error {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	if useNumber {
+	if o.UseNumber {
 		dec.UseNumber()
+	}
+	if o.Strict {
+		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
 		return describe(err)
@@ -71,6 +83,8 @@ func describe(err error) error {
 		return errors.New("the request body is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("the request body is truncated JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return fmt.Errorf("the request body is not valid JSON: %v", err)
 }
