@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/credential"
 )
 
 func TestCredentialEndpointErrors(t *testing.T) {
@@ -165,4 +168,28 @@ func TestCredentialEndpointErrors(t *testing.T) {
 
 func cred(proofs map[string]any) map[string]any {
 	return map[string]any{"credential_configuration_id": "staff_badge", "proofs": proofs}
+}
+
+// TestCredentialRequestDenied: when the configuration changes after the
+// offer so that the stored data no longer satisfies it, the wallet gets
+// credential_request_denied, not a credential missing a mandatory claim.
+func TestCredentialRequestDenied(t *testing.T) {
+	h := newHarness(t)
+	w := newWallet(t, h)
+	body := staffBadgeOffer()
+	body["credential_configuration_ids"] = []string{"address_card"}
+	body["claims"] = map[string]any{"given_name": "Ada"}
+	f := startFlow(t, h, w, h.createOffer(body), nil)
+
+	cfg := h.app.cfg.CredentialConfigurations[1]
+	cfg.Claims = append(cfg.Claims, credential.Claim{Path: []any{"nationality"}, Mandatory: true})
+	if err := h.app.store.UpsertCredentialConfiguration(context.Background(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(3 * time.Second) // past the configuration cache
+	res := f.request(t, h, map[string]any{"credential_configuration_id": "address_card"})
+	assertError(t, res, 400, "credential_request_denied")
+	if !strings.Contains(string(res.Body), "nationality") {
+		t.Errorf("the description should name the missing claim: %s", res.Body)
+	}
 }
