@@ -102,7 +102,7 @@ CREATE UNIQUE INDEX api_keys_hash_key ON api_keys (hash);
 CREATE INDEX api_keys_name_idx ON api_keys (name);
 
 CREATE TABLE audit_events (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           INTEGER PRIMARY KEY, -- rowid: monotonic, as audit rows are never deleted
     at           TIMESTAMP NOT NULL,
     actor_kind   TEXT NOT NULL,
     actor_id     TEXT NOT NULL DEFAULT '',
