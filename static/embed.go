@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the assets under css/ (and later js/, img/).
 //
-//go:embed css
+//go:embed css js
 var FS embed.FS

@@ -10,13 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"credmint/app/access"
 	"credmint/app/issuance"
+	"credmint/app/staff"
 	"credmint/app/web/api"
+	"credmint/app/web/console"
 	"credmint/app/web/oid4vci"
 )
 
@@ -29,6 +32,7 @@ type Pinger interface {
 type Deps struct {
 	Issuance *issuance.Service
 	Access   *access.Service
+	Staff    *staff.Service
 	DB       Pinger
 	// BasePath is the path of the public URL ("" or "/vci/t1").
 	BasePath string
@@ -43,15 +47,17 @@ type Deps struct {
 
 // Server is the HTTP handler of credmint.
 type Server struct {
-	deps   Deps
-	log    *slog.Logger
-	engine *gin.Engine
+	deps    Deps
+	log     *slog.Logger
+	engine  *gin.Engine
+	console *console.Handlers
+	cop     *http.CrossOriginProtection
 }
 
 // New builds the engine and its routes.
 func New(d Deps) (*Server, error) {
-	if d.Issuance == nil || d.Access == nil || d.DB == nil {
-		return nil, errors.New("web: Issuance, Access and DB are required")
+	if d.Issuance == nil || d.Access == nil || d.Staff == nil || d.DB == nil {
+		return nil, errors.New("web: Issuance, Access, Staff and DB are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -70,9 +76,13 @@ func New(d Deps) (*Server, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{deps: d, log: d.Log, engine: e}
+	s := &Server{deps: d, log: d.Log, engine: e, cop: http.NewCrossOriginProtection()}
 	admin, err := api.New(d.Issuance)
 	if err != nil {
+		return nil, err
+	}
+	if s.console, err = console.New(console.Deps{Staff: d.Staff, Issuance: d.Issuance, BasePath: d.BasePath,
+		SecureCookies: strings.HasPrefix(d.Issuance.Issuer, "https://")}); err != nil {
 		return nil, err
 	}
 	s.routes(admin)
@@ -127,6 +137,8 @@ func (s *Server) routes(admin *api.Handlers) {
 	authed.POST("/offers/:id/revoke", s.protocol(admin.RevokeOffer))
 	authed.GET("/offers/:id/qr.png", s.protocol(admin.OfferQRPNG))
 	authed.GET("/offers/:id/qr.svg", s.protocol(admin.OfferQRSVG))
+
+	s.consoleRoutes(g)
 
 	g.GET("/healthz", s.healthz)
 	g.GET("/readyz", s.readyz)

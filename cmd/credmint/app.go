@@ -17,6 +17,7 @@ import (
 	"credmint/app/credential/sdjwt"
 	"credmint/app/issuance"
 	"credmint/app/keys"
+	"credmint/app/staff"
 	"credmint/app/web"
 	"credmint/config"
 	"credmint/db"
@@ -26,14 +27,17 @@ import (
 // type.
 type app struct {
 	// now is the clock of every service (time.Now outside tests).
-	now      func() time.Time
-	cfg      *config.Config
-	log      *slog.Logger
-	store    *db.Store
-	ring     *keys.Ring
-	issuance *issuance.Service
-	access   *access.Service
-	web      *web.Server
+	now func() time.Time
+	// staffPolicy overrides staff defaults (tests use a cheap bcrypt cost).
+	staffPolicy staff.Policy
+	cfg         *config.Config
+	log         *slog.Logger
+	store       *db.Store
+	ring        *keys.Ring
+	issuance    *issuance.Service
+	access      *access.Service
+	staff       *staff.Service
+	web         *web.Server
 }
 
 // newLogger builds the process logger from the configuration.
@@ -67,16 +71,27 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*db.S
 // newApp wires credmint: store, keys, configurations, services and the HTTP
 // server. It creates the signing key on first start.
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
-	return newAppWithClock(ctx, cfg, log, time.Now)
+	return newAppWith(ctx, cfg, log, appOptions{})
 }
 
-// newAppWithClock is newApp with the clock given; tests move it.
-func newAppWithClock(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time) (*app, error) {
+// appOptions are what tests change about the application.
+type appOptions struct {
+	// now is the clock (default time.Now); tests move it.
+	now func() time.Time
+	// staffPolicy overrides staff defaults, e.g. a cheap bcrypt cost.
+	staffPolicy staff.Policy
+}
+
+// newAppWith is newApp with options.
+func newAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptions) (*app, error) {
+	if o.now == nil {
+		o.now = time.Now
+	}
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{now: now, cfg: cfg, log: log, store: store}
+	a := &app{now: o.now, staffPolicy: o.staffPolicy, cfg: cfg, log: log, store: store}
 	if err := a.wire(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -129,8 +144,11 @@ func (a *app) wire(ctx context.Context) error {
 	if a.access, err = access.New(access.Deps{Store: a.store, Now: a.now}); err != nil {
 		return err
 	}
+	if a.staff, err = staff.New(staff.Deps{Store: a.store, Now: a.now, Policy: a.staffPolicy}); err != nil {
+		return err
+	}
 	a.web, err = web.New(web.Deps{
-		Issuance: a.issuance, Access: a.access, DB: a.store,
+		Issuance: a.issuance, Access: a.access, Staff: a.staff, DB: a.store,
 		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
 	})
 	return err

@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"credmint/app/credential"
+	"credmint/app/staff"
 	"credmint/config"
 )
 
@@ -105,7 +108,7 @@ func newHarnessWithDB(t testing.TB, dbURL string, opts ...harnessOption) *harnes
 	}
 	ctx := context.Background()
 	clk := &clock{}
-	a, err := newAppWithClock(ctx, cfg, log, clk.Now)
+	a, err := newAppWith(ctx, cfg, log, appOptions{now: clk.Now, staffPolicy: staff.Policy{BcryptCost: bcrypt.MinCost}})
 	if err != nil {
 		t.Fatal(err)
 	}

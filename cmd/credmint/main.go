@@ -4,6 +4,7 @@
 //	credmint [serve]            run the server (default)
 //	credmint migrate            apply database migrations
 //	credmint apikeys create|list|revoke
+//	credmint users create|list
 //	credmint keys list
 //	credmint bench              run complete issuance flows and report speed
 //
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(2)
@@ -42,6 +43,10 @@ commands:
   apikeys create --name N    create an admin API key and print it (only the key, on stdout)
   apikeys list               list API keys
   apikeys revoke ID|NAME     revoke an API key
+  users create --email E --role R [--name N] [--password-stdin]
+                             create a console user (admin, issuer, reviewer, auditor);
+                             without --password-stdin a password is generated and printed once
+  users list                 list console users
   keys list                  list signing keys
   bench                      run complete issuance flows against an in-process server
 
@@ -51,7 +56,7 @@ has an environment twin CREDMINT_<KEY>. See docs/configuration.md.
 
 // run dispatches to a subcommand. It is main without the process exits, so
 // tests can call it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -63,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, args, stdout, stderr)
 	case "apikeys":
 		return cmdAPIKeys(ctx, args, stdout, stderr)
+	case "users":
+		return cmdUsers(ctx, args, stdin, stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, args, stdout, stderr)
 	case "bench":
