@@ -19,4 +19,8 @@ func (s *Server) consoleRoutes(g *gin.RouterGroup) {
 	in := con.Group("", s.consoleSession)
 	in.POST("/logout", s.page(ch.Logout))
 	in.GET("/", s.require(staff.PermRead), s.page(ch.Dashboard))
+	s.configurationsRoutes(in)
+	s.applicantsRoutes(in)
+	s.offersRoutes(in)
+	s.adminRoutes(in)
 }

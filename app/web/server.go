@@ -139,6 +139,7 @@ func (s *Server) routes(admin *api.Handlers) {
 	authed.GET("/offers/:id/qr.svg", s.protocol(admin.OfferQRSVG))
 
 	s.consoleRoutes(g)
+	s.landingRoutes(g)
 
 	g.GET("/healthz", s.healthz)
 	g.GET("/readyz", s.readyz)
