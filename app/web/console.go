@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/audit"
 	"credmint/app/issuance"
 	"credmint/app/staff"
 	"credmint/app/web/console"
@@ -97,6 +98,9 @@ func (s *Server) consoleSession(c *gin.Context) {
 		return
 	}
 	console.SetUser(c, u)
+	// Audit events of console requests name the staff member.
+	ctx := audit.WithActor(c.Request.Context(), audit.Actor{Kind: audit.ActorStaff, ID: u.ID, RemoteAddr: c.ClientIP(), RequestID: requestID(c)})
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
 }
 
