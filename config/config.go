@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"regexp"
@@ -54,6 +55,11 @@ type Config struct {
 	Lifetimes LifetimesConfig `yaml:"lifetimes" envPrefix:"LIFETIMES_"`
 	TxCode    TxCodeConfig    `yaml:"tx_code" envPrefix:"TX_CODE_"`
 
+	// SMTP and SMSWebhook deliver offers and tx_codes; unset (no host, no
+	// URL) turns that channel off.
+	SMTP       SMTPConfig       `yaml:"smtp" envPrefix:"SMTP_"`
+	SMSWebhook SMSWebhookConfig `yaml:"sms_webhook" envPrefix:"SMS_WEBHOOK_"`
+
 	// CredentialConfigurations are upserted into the database at start.
 	CredentialConfigurations []credential.Configuration `yaml:"credential_configurations"`
 
@@ -71,6 +77,31 @@ type IssuerConfig struct {
 	// AnonymousPreAuthorized allows token requests without client_id on the
 	// pre-authorized code grant.
 	AnonymousPreAuthorized *bool `yaml:"anonymous_pre_authorized" env:"ANONYMOUS_PRE_AUTHORIZED"`
+	// Contact is who applicants turn to (an email address, a phone number
+	// or a web page), shown on letters, emails and the landing page.
+	Contact string `yaml:"contact" env:"CONTACT"`
+}
+
+// SMTPConfig is the mail server offers and tx_codes are sent through.
+type SMTPConfig struct {
+	Host     string `yaml:"host" env:"HOST"`
+	Port     int    `yaml:"port" env:"PORT"`
+	Username string `yaml:"username" env:"USERNAME"`
+	Password string `yaml:"password" env:"PASSWORD"`
+	// From is the sender address, "Name <address>" or a bare address.
+	From string `yaml:"from" env:"FROM"`
+	// StartTLS is required (default), opportunistic or none.
+	StartTLS string `yaml:"starttls" env:"STARTTLS"`
+	// TemplatesDir holds message templates that override the built-in
+	// ones (see docs/console-offers.md).
+	TemplatesDir string `yaml:"templates_dir" env:"TEMPLATES_DIR"`
+}
+
+// SMSWebhookConfig is the HTTP endpoint tx_codes are sent to by SMS.
+type SMSWebhookConfig struct {
+	URL string `yaml:"url" env:"URL"`
+	// Secret keys the HMAC-SHA256 signature of every request.
+	Secret string `yaml:"secret" env:"SECRET"`
 }
 
 // LifetimesConfig are durations in Go syntax (90s, 15m, 720h).
@@ -136,6 +167,12 @@ func (c *Config) Defaults() {
 	}
 	def(&c.Issuer.Name, "credmint issuer")
 	def(&c.Issuer.Locale, "en")
+	if c.SMTP.Host != "" {
+		if c.SMTP.Port == 0 {
+			c.SMTP.Port = 587
+		}
+		def(&c.SMTP.StartTLS, "required")
+	}
 	if c.Issuer.BatchSize == 0 {
 		c.Issuer.BatchSize = 10
 	}
@@ -255,6 +292,12 @@ func (c *Config) Validate() error {
 	if err := c.TxCode.validate(); err != nil {
 		return err
 	}
+	if err := c.SMTP.validate(c.Environment); err != nil {
+		return err
+	}
+	if err := c.SMSWebhook.validate(c.Environment); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, cc := range c.CredentialConfigurations {
 		if seen[cc.ID] {
@@ -315,4 +358,55 @@ func (c *Config) BasePath() string {
 func (c *Config) Host() string {
 	u, _ := url.Parse(c.PublicURL)
 	return u.Hostname()
+}
+
+func (m *SMTPConfig) validate(environment string) error {
+	if m.Host == "" {
+		if m.From != "" || m.Username != "" {
+			return &FieldError{"smtp.host", "is required when smtp is configured"}
+		}
+		return nil
+	}
+	if strings.ContainsAny(m.Host, " /:") {
+		return &FieldError{"smtp.host", fmt.Sprintf("%q is not a host name (give the port in smtp.port)", m.Host)}
+	}
+	if m.Port < 1 || m.Port > 65535 {
+		return &FieldError{"smtp.port", "must be between 1 and 65535"}
+	}
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		return &FieldError{"smtp.from", fmt.Sprintf("%q is not an email address (\"Name <address>\" or address)", m.From)}
+	}
+	switch m.StartTLS {
+	case "required", "opportunistic":
+	case "none":
+		if environment == Production && m.Username != "" {
+			return &FieldError{"smtp.starttls", "must not be none in production when a password is sent (use required)"}
+		}
+	default:
+		return &FieldError{"smtp.starttls", fmt.Sprintf("must be required, opportunistic or none, not %q", m.StartTLS)}
+	}
+	if (m.Username == "") != (m.Password == "") {
+		return &FieldError{"smtp.password", "username and password go together"}
+	}
+	return nil
+}
+
+func (w *SMSWebhookConfig) validate(environment string) error {
+	if w.URL == "" {
+		if w.Secret != "" {
+			return &FieldError{"sms_webhook.url", "is required when sms_webhook.secret is set"}
+		}
+		return nil
+	}
+	u, err := url.Parse(w.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return &FieldError{"sms_webhook.url", fmt.Sprintf("%q is not an http(s) URL", w.URL)}
+	}
+	if environment == Production && u.Scheme != "https" {
+		return &FieldError{"sms_webhook.url", "must be https in production (the body holds tx_codes)"}
+	}
+	if len(w.Secret) < 16 {
+		return &FieldError{"sms_webhook.secret", "must be at least 16 characters (e.g. openssl rand -hex 32)"}
+	}
+	return nil
 }

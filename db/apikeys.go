@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"credmint/app/access"
+	"credmint/app/audit"
 )
 
 // ErrAmbiguous is returned by RevokeAPIKey when a name is shared by several
@@ -40,8 +41,9 @@ func (r *apiKeyRow) apiKey() *access.APIKey {
 	}
 }
 
-// CreateAPIKey inserts k. It fails when a key with k's id or hash exists.
-func (s *Store) CreateAPIKey(ctx context.Context, k *access.APIKey) error {
+// CreateAPIKey inserts k and ev in one transaction. It fails when a key
+// with k's id or hash exists.
+func (s *Store) CreateAPIKey(ctx context.Context, k *access.APIKey, ev audit.Event) error {
 	row := apiKeyRow{
 		ID:         k.ID,
 		Name:       k.Name,
@@ -51,7 +53,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *access.APIKey) error {
 		LastUsedAt: utcPtr(k.LastUsedAt),
 		RevokedAt:  utcPtr(k.RevokedAt),
 	}
-	err := s.write(ctx).Create(&row).Error
+	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return insertAudit(tx, ev)
+	})
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create API key %s: a key with this id or hash exists", k.ID)
@@ -89,10 +96,11 @@ func (s *Store) APIKeys(ctx context.Context) ([]access.APIKey, error) {
 }
 
 // RevokeAPIKey revokes the unrevoked key whose id is idOrName or, when there
-// is none, the unrevoked key named idOrName, and returns it as revoked.
-// access.ErrNotFound when there is no such key; ErrAmbiguous when several
-// unrevoked keys have that name.
-func (s *Store) RevokeAPIKey(ctx context.Context, idOrName string, at time.Time) (*access.APIKey, error) {
+// is none, the unrevoked key named idOrName, writes ev (its SubjectID set to
+// the key's id when empty) in the same transaction, and returns the key as
+// revoked. access.ErrNotFound when there is no such key; ErrAmbiguous when
+// several unrevoked keys have that name.
+func (s *Store) RevokeAPIKey(ctx context.Context, idOrName string, at time.Time, ev audit.Event) (*access.APIKey, error) {
 	var row apiKeyRow
 	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
 		id, err := unrevokedKeyID(tx, idOrName)
@@ -105,6 +113,12 @@ func (s *Store) RevokeAPIKey(ctx context.Context, idOrName string, at time.Time)
 		}
 		if res.RowsAffected == 0 { // revoked meanwhile by another process
 			return access.ErrNotFound
+		}
+		if ev.SubjectID == "" {
+			ev.SubjectID = id
+		}
+		if err := insertAudit(tx, ev); err != nil {
+			return err
 		}
 		return tx.Where("id = ?", id).Take(&row).Error
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"credmint/app/access"
+	"credmint/app/audit"
 	"credmint/db"
 	"credmint/db/dbtest"
 )
@@ -14,7 +15,8 @@ import (
 func createAPIKey(t *testing.T, s *db.Store, id, name string, age time.Duration) *access.APIKey {
 	t.Helper()
 	k := &access.APIKey{ID: id, Name: name, Prefix: "cm_" + id, Hash: hash("apikey-" + id), CreatedAt: t0.Add(age)}
-	if err := s.CreateAPIKey(t.Context(), k); err != nil {
+	ev := audit.Event{At: k.CreatedAt, Action: "api_key.created", SubjectType: "api_key", SubjectID: id}
+	if err := s.CreateAPIKey(t.Context(), k, ev); err != nil {
 		t.Fatalf("CreateAPIKey(%s): %v", id, err)
 	}
 	return k
@@ -50,7 +52,7 @@ func TestAPIKeys(t *testing.T) {
 		}
 
 		dup := &access.APIKey{ID: "c", Name: "x", Prefix: "cm_c", Hash: a.Hash, CreatedAt: t0}
-		if err := s.CreateAPIKey(t.Context(), dup); err == nil {
+		if err := s.CreateAPIKey(t.Context(), dup, audit.Event{At: t0, Action: "api_key.created", SubjectType: "api_key", SubjectID: "c"}); err == nil {
 			t.Errorf("CreateAPIKey with an existing hash: got nil error, want one")
 		}
 	})
@@ -78,7 +80,7 @@ func TestRevokeAPIKey(t *testing.T) {
 			{"nope", "", access.ErrNotFound},
 		}
 		for _, st := range steps {
-			got, err := s.RevokeAPIKey(t.Context(), st.idOrName, at)
+			got, err := s.RevokeAPIKey(t.Context(), st.idOrName, at, audit.Event{At: at, Action: "api_key.revoked", SubjectType: "api_key"})
 			if st.wantErr != nil {
 				if !errors.Is(err, st.wantErr) {
 					t.Errorf("RevokeAPIKey(%q): got %v, %v, want %v", st.idOrName, got, err, st.wantErr)
@@ -93,6 +95,11 @@ func TestRevokeAPIKey(t *testing.T) {
 		for _, k := range list {
 			if k.RevokedAt == nil {
 				t.Errorf("key %s: got unrevoked, want revoked", k.ID)
+			}
+			// One event per revocation, naming the key revoked by name.
+			evs, err := s.AuditEvents(t.Context(), "api_key", k.ID)
+			if err != nil || len(evs) != 2 || evs[1].Action != "api_key.revoked" {
+				t.Errorf("audit events of key %s: got %+v, %v, want created and revoked", k.ID, evs, err)
 			}
 		}
 	})

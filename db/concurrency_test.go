@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"credmint/app/audit"
 	"credmint/app/issuance"
 	"credmint/db"
 	"credmint/db/dbtest"
@@ -147,7 +148,7 @@ func TestRedeemOfferConcurrentlyTwoSQLiteStores(t *testing.T) {
 		createAPIKey(t, stores[0], fmt.Sprintf("k%02d", i), fmt.Sprintf("key %02d", i), 0)
 	}
 	errs = race(func(i int) error {
-		_, err := stores[i%2].RevokeAPIKey(t.Context(), fmt.Sprintf("key %02d", i), t0)
+		_, err := stores[i%2].RevokeAPIKey(t.Context(), fmt.Sprintf("key %02d", i), t0, audit.Event{At: t0, Action: "api_key.revoked", SubjectType: "api_key"})
 		return err
 	})
 	if ok, _ := tally(t, errs); ok != racers {

@@ -96,7 +96,7 @@ func (s *Store) ReserveTxCodeAttempt(ctx context.Context, id string, now time.Ti
 // state (nothing is written), issuance.ErrNotFound when there is none.
 func (s *Store) LockOffer(ctx context.Context, id string, at time.Time, ev audit.Event) error {
 	err := s.transition(ctx, ev, nil,
-		"UPDATE offers SET state = ?, locked_at = ? WHERE id = ? AND state IN ?",
+		"UPDATE offers SET state = ?, locked_at = ?, tx_code_sealed = NULL WHERE id = ? AND state IN ?",
 		string(issuance.OfferLocked), utc(at), id, preRedemption)
 	if errors.Is(err, errUnchanged) {
 		err = s.unchangedOffer(ctx, id, issuance.ErrConflict)
@@ -117,7 +117,7 @@ func (s *Store) RevokeOffer(ctx context.Context, id string, at time.Time, ev aud
 		return tx.Exec("UPDATE access_tokens SET revoked_at = ? WHERE offer_id = ? AND revoked_at IS NULL", at, id).Error
 	}
 	err := s.transition(ctx, ev, revokeTokens,
-		"UPDATE offers SET state = ?, revoked_at = ? WHERE id = ? AND state <> ?",
+		"UPDATE offers SET state = ?, revoked_at = ?, tx_code_sealed = NULL WHERE id = ? AND state <> ?",
 		string(issuance.OfferRevoked), at, id, string(issuance.OfferRevoked))
 	if errors.Is(err, errUnchanged) {
 		err = s.unchangedOffer(ctx, id, issuance.ErrConflict)

@@ -35,6 +35,12 @@ type offerRow struct {
 	AcceptedAt        *time.Time `gorm:"column:accepted_at"`
 	RevokedAt         *time.Time `gorm:"column:revoked_at"`
 	LockedAt          *time.Time `gorm:"column:locked_at"`
+	ApplicantID       *string    `gorm:"column:applicant_id"`
+	BatchID           *string    `gorm:"column:batch_id"`
+	DeliveryChannel   string     `gorm:"column:delivery_channel"`
+	TxCodeChannel     string     `gorm:"column:tx_code_channel"`
+	TxCodeSealed      []byte     `gorm:"column:tx_code_sealed"`
+	DeliveredAt       *time.Time `gorm:"column:delivered_at"`
 }
 
 func (offerRow) TableName() string { return "offers" }
@@ -70,6 +76,12 @@ func toOfferRow(o *issuance.Offer) (offerRow, error) {
 		AcceptedAt:        utcPtr(o.AcceptedAt),
 		RevokedAt:         utcPtr(o.RevokedAt),
 		LockedAt:          utcPtr(o.LockedAt),
+		ApplicantID:       nullIfEmpty(o.ApplicantID),
+		BatchID:           nullIfEmpty(o.BatchID),
+		DeliveryChannel:   o.DeliveryChannel,
+		TxCodeChannel:     o.TxCodeChannel,
+		TxCodeSealed:      nilIfEmpty(o.TxCodeSealed),
+		DeliveredAt:       utcPtr(o.DeliveredAt),
 	}, nil
 }
 
@@ -104,6 +116,12 @@ func (r *offerRow) offer() (*issuance.Offer, error) {
 		AcceptedAt:        fromDBPtr(r.AcceptedAt),
 		RevokedAt:         fromDBPtr(r.RevokedAt),
 		LockedAt:          fromDBPtr(r.LockedAt),
+		ApplicantID:       emptyIfNull(r.ApplicantID),
+		BatchID:           emptyIfNull(r.BatchID),
+		DeliveryChannel:   r.DeliveryChannel,
+		TxCodeChannel:     r.TxCodeChannel,
+		TxCodeSealed:      nilIfEmpty(r.TxCodeSealed),
+		DeliveredAt:       fromDBPtr(r.DeliveredAt),
 	}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"credmint/app/audit"
 	"credmint/app/staff"
 )
 
@@ -37,10 +38,16 @@ func (r *staffUserRow) user() *staff.User {
 		SSOSubject: emptyIfNull(r.SSOSubject), CreatedAt: fromDB(r.CreatedAt), LastLoginAt: fromDBPtr(r.LastLoginAt), DisabledAt: fromDBPtr(r.DisabledAt)}
 }
 
-// CreateUser inserts u; staff.ErrConflict when the email (or SSO subject) is taken.
-func (s *Store) CreateUser(ctx context.Context, u *staff.User) error {
+// CreateUser inserts u and ev in one transaction; staff.ErrConflict when
+// the email (or SSO subject) is taken.
+func (s *Store) CreateUser(ctx context.Context, u *staff.User, ev audit.Event) error {
 	row := toStaffUserRow(u)
-	err := s.write(ctx).Create(&row).Error
+	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return insertAudit(tx, ev)
+	})
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create staff user: %w", staff.ErrConflict)

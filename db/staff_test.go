@@ -16,12 +16,12 @@ func TestStaffUsersAndSessions(t *testing.T) {
 		ctx := t.Context()
 		now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 		u := &staff.User{ID: "usr_1", Email: "ada@example.org", Name: "Ada", Role: staff.RoleAdmin, PasswordHash: "h", CreatedAt: now}
-		if err := s.CreateUser(ctx, u); err != nil {
+		if err := s.CreateUser(ctx, u, userEvent("staff_user.created", u.ID)); err != nil {
 			t.Fatal(err)
 		}
 		dup := *u
 		dup.ID = "usr_2"
-		if err := s.CreateUser(ctx, &dup); !errors.Is(err, staff.ErrConflict) {
+		if err := s.CreateUser(ctx, &dup, userEvent("staff_user.created", dup.ID)); !errors.Is(err, staff.ErrConflict) {
 			t.Fatalf("duplicate email: got %v, want ErrConflict", err)
 		}
 		got, err := s.UserByEmail(ctx, "ada@example.org")

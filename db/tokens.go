@@ -91,7 +91,7 @@ func (s *Store) RedeemOffer(ctx context.Context, id string, now time.Time, tok *
 	insertToken := func(tx *gorm.DB) error { return tx.Create(&row).Error }
 	now = utc(now)
 	err = s.transition(ctx, ev, insertToken,
-		"UPDATE offers SET state = ?, redeemed_at = ? WHERE id = ? AND state IN ? AND expires_at > ?",
+		"UPDATE offers SET state = ?, redeemed_at = ?, tx_code_sealed = NULL WHERE id = ? AND state IN ? AND expires_at > ?",
 		string(issuance.OfferRedeemed), now, id, preRedemption, now)
 	switch {
 	case errors.Is(err, errUnchanged), isDuplicate(err):

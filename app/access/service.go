@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"credmint/app/audit"
 )
 
 // KeyPrefix starts every API key, so secret scanners and people recognise it.
@@ -56,12 +58,15 @@ func hash(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Create makes a new key named name. The returned string is the only copy of
-// the key.
+// ErrBadName is returned by Create for an empty or too long name.
+var ErrBadName = errors.New("access: a key needs a name of 1 to 100 characters")
+
+// Create makes a new key named name, with an "api_key.created" audit event.
+// The returned string is the only copy of the key.
 func (s *Service) Create(ctx context.Context, name string) (string, *APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", nil, errors.New("access: a key needs a name of 1 to 100 characters")
+		return "", nil, ErrBadName
 	}
 	secret := make([]byte, 32)
 	idb := make([]byte, 9)
@@ -78,7 +83,8 @@ func (s *Service) Create(ctx context.Context, name string) (string, *APIKey, err
 		Hash:      hash(key),
 		CreatedAt: s.Now().UTC(),
 	}
-	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
+	ev := audit.New(ctx, k.CreatedAt, "api_key.created", "api_key", k.ID, map[string]string{"name": k.Name, "prefix": k.Prefix})
+	if err := s.Store.CreateAPIKey(ctx, k, ev); err != nil {
 		return "", nil, fmt.Errorf("access: storing key: %w", err)
 	}
 	return key, k, nil
@@ -113,7 +119,9 @@ func (s *Service) List(ctx context.Context) ([]APIKey, error) {
 	return s.Store.APIKeys(ctx)
 }
 
-// Revoke revokes the key with the given id or name.
+// Revoke revokes the key with the given id or name, with an
+// "api_key.revoked" audit event.
 func (s *Service) Revoke(ctx context.Context, idOrName string) (*APIKey, error) {
-	return s.Store.RevokeAPIKey(ctx, idOrName, s.Now().UTC())
+	now := s.Now().UTC()
+	return s.Store.RevokeAPIKey(ctx, idOrName, now, audit.New(ctx, now, "api_key.revoked", "api_key", "", nil))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"credmint/app/audit"
 )
 
 // ErrNotFound is returned by a Store for an unknown key.
@@ -23,14 +25,16 @@ type APIKey struct {
 
 // Store persists API keys.
 type Store interface {
-	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// CreateAPIKey inserts k and ev in one transaction.
+	CreateAPIKey(ctx context.Context, k *APIKey, ev audit.Event) error
 	// APIKeyByHash returns the key with hash, or ErrNotFound.
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
 	// APIKeys lists all keys, newest first.
 	APIKeys(ctx context.Context) ([]APIKey, error)
-	// RevokeAPIKey revokes the key whose id or name is idOrName. ErrNotFound
-	// when there is no such unrevoked key.
-	RevokeAPIKey(ctx context.Context, idOrName string, at time.Time) (*APIKey, error)
+	// RevokeAPIKey revokes the key whose id or name is idOrName and writes
+	// ev (its SubjectID set to the key's id when empty), in one
+	// transaction. ErrNotFound when there is no such unrevoked key.
+	RevokeAPIKey(ctx context.Context, idOrName string, at time.Time, ev audit.Event) (*APIKey, error)
 	// TouchAPIKey sets LastUsedAt.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 }

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,6 +58,39 @@ type Configuration struct {
 
 	// Disabled configurations are not published and cannot be offered.
 	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
+
+	// TxCode is the tx_code policy of offers of this configuration whose
+	// request says nothing about a tx_code; nil means the issuer's default
+	// (the tx_code section of the configuration file).
+	TxCode *TxCodeDefault `yaml:"tx_code,omitempty" json:"tx_code,omitempty"`
+	// ReviewPolicy is ReviewAuto (the default when empty) or ReviewManual:
+	// whether credential requests are answered at once or wait for a
+	// reviewer (deferred issuance).
+	ReviewPolicy string `yaml:"review_policy,omitempty" json:"review_policy,omitempty"`
+}
+
+// Review policies of a configuration.
+const (
+	ReviewAuto   = "auto"
+	ReviewManual = "manual"
+)
+
+// TxCodeDefault is a configuration's default tx_code policy. Fields left
+// zero fall back to the issuer's tx_code settings.
+type TxCodeDefault struct {
+	// Required gives offers that do not state a tx_code policy a tx_code.
+	Required    bool   `yaml:"required" json:"required"`
+	InputMode   string `yaml:"input_mode,omitempty" json:"input_mode,omitempty"`
+	Length      int    `yaml:"length,omitempty" json:"length,omitempty"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+}
+
+// Review returns the review policy, ReviewAuto when none is set.
+func (c *Configuration) Review() string {
+	if c.ReviewPolicy == "" {
+		return ReviewAuto
+	}
+	return c.ReviewPolicy
 }
 
 // Claim is a claims description (OID4VCI Appendix B) plus credmint's issuing
@@ -157,6 +191,12 @@ func (c *Configuration) Validate(formats *Formats) error {
 	if c.Validity < 0 {
 		return &FieldError{"validity", "must be positive"}
 	}
+	if c.ReviewPolicy != "" && c.ReviewPolicy != ReviewAuto && c.ReviewPolicy != ReviewManual {
+		return &FieldError{"review_policy", fmt.Sprintf("must be %s or %s, not %q", ReviewAuto, ReviewManual, c.ReviewPolicy)}
+	}
+	if err := validateTxCode(c.TxCode); err != nil {
+		return err
+	}
 	if err := validateDisplays(c.Display); err != nil {
 		return err
 	}
@@ -178,6 +218,24 @@ func (c *Configuration) Validate(formats *Formats) error {
 
 // SupportedProofAlgs are the JOSE algorithms credmint verifies in key proofs.
 var SupportedProofAlgs = []string{"ES256", "ES384", "EdDSA"}
+
+// validateTxCode checks the limits OID4VCI §4.1.1 leaves to the issuer, the
+// same the admin API applies to an offer's tx_code.
+func validateTxCode(t *TxCodeDefault) error {
+	if t == nil {
+		return nil
+	}
+	if t.InputMode != "" && t.InputMode != "numeric" && t.InputMode != "text" {
+		return &FieldError{"tx_code.input_mode", fmt.Sprintf("must be numeric or text, not %q", t.InputMode)}
+	}
+	if t.Length != 0 && (t.Length < 4 || t.Length > 12) {
+		return &FieldError{"tx_code.length", "must be between 4 and 12"}
+	}
+	if len(t.Description) > 300 {
+		return &FieldError{"tx_code.description", "must be at most 300 characters"}
+	}
+	return nil
+}
 
 func validateDisplays(ds []Display) error {
 	seen := map[string]bool{}
@@ -201,6 +259,9 @@ func validateDisplays(ds []Display) error {
 		for name, img := range map[string]*Image{"logo": d.Logo, "background_image": d.BackgroundImage} {
 			if img != nil && img.URI == "" {
 				return &FieldError{field + "." + name + ".uri", "is required"}
+			}
+			if img != nil && !imageURI(img.URI) {
+				return &FieldError{field + "." + name + ".uri", fmt.Sprintf("%q is not an https:, http: or data: URI, nor a path starting with /", img.URI)}
 			}
 		}
 	}
@@ -275,6 +336,25 @@ func validateClaims(claims []Claim) error {
 		}
 	}
 	return nil
+}
+
+// imageURI reports whether uri is an image reference credmint can publish:
+// an http(s) or data URI, or a path on the issuer's host (starting with /).
+// Other schemes (javascript:, file:) and bare names are refused.
+func imageURI(uri string) bool {
+	u, err := url.Parse(uri)
+	if err != nil || strings.ContainsAny(uri, " \t\r\n") {
+		return false
+	}
+	switch u.Scheme {
+	case "https", "http":
+		return u.Host != ""
+	case "data":
+		return u.Opaque != ""
+	case "":
+		return strings.HasPrefix(uri, "/") && !strings.HasPrefix(uri, "//")
+	}
+	return false
 }
 
 // PathString renders a claims path pointer for messages and map keys, e.g.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"credmint/app/audit"
@@ -222,8 +223,13 @@ func (s *Service) issue(ctx context.Context, tok *AccessToken, cfg *credential.C
 		resp.Credentials = append(resp.Credentials, IssuedValue{Credential: value})
 		records = append(records, rec)
 	}
+	ids := make([]string, len(records))
+	for i := range records {
+		ids[i] = records[i].ID
+	}
 	ev := audit.New(ctx, now, "credential.issued", "offer", tok.OfferID, map[string]string{
 		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
+		"credential_ids": strings.Join(ids, " "),
 	})
 	if err := s.Store.RecordIssuance(ctx, records, ev); err != nil {
 		return nil, fmt.Errorf("issuance: recording issuance: %w", err)

@@ -55,6 +55,8 @@ type OfferLinks struct {
 	OfferURI string
 	// CredentialOfferURI is the by-reference URL, "" for offers by value.
 	CredentialOfferURI string
+	// LandingURL is the applicant's landing page ({issuer}/c/{handle}).
+	LandingURL string
 }
 
 // maxOfferLifetime bounds expires_in: a pre-authorized code is meant to be
@@ -64,6 +66,27 @@ const maxOfferLifetime = 90 * 24 * time.Hour
 // CreateOffer validates req, creates the offer and its secrets and stores
 // them (hashed, or sealed with the master key).
 func (s *Service) CreateOffer(ctx context.Context, req CreateOfferRequest) (*CreatedOffer, error) {
+	p, err := s.PrepareOffer(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateOffer(ctx, p.Offer, p.Event); err != nil {
+		return nil, fmt.Errorf("issuance: storing offer: %w", err)
+	}
+	return &p.CreatedOffer, nil
+}
+
+// PreparedOffer is an offer built and checked but not stored yet, with the
+// audit event its creation writes.
+type PreparedOffer struct {
+	CreatedOffer
+	Event audit.Event
+}
+
+// PrepareOffer is CreateOffer without the store: it validates req and draws
+// the offer's secrets. The caller stores Offer and Event in one transaction
+// (with whatever else it creates alongside, such as queued deliveries).
+func (s *Service) PrepareOffer(ctx context.Context, req CreateOfferRequest) (*PreparedOffer, error) {
 	configs, err := s.checkOfferRequest(ctx, &req)
 	if err != nil {
 		return nil, err
@@ -74,6 +97,8 @@ func (s *Service) CreateOffer(ctx context.Context, req CreateOfferRequest) (*Cre
 		State:             OfferCreated,
 		MaxTxCodeAttempts: s.Policy.MaxTxCodeAttempts,
 		ByReference:       req.ByReference == nil || *req.ByReference,
+		DeliveryChannel:   DeliveryNone,
+		TxCodeChannel:     DeliveryNone,
 		CreatedBy:         audit.ActorFrom(ctx).ID,
 		CreatedAt:         now,
 		ExpiresAt:         now.Add(req.ExpiresIn),
@@ -97,7 +122,7 @@ func (s *Service) CreateOffer(ctx context.Context, req CreateOfferRequest) (*Cre
 	if o.ClaimsSealed, err = s.Sealer.Seal(claims, []byte(o.ID)); err != nil {
 		return nil, fmt.Errorf("issuance: sealing claims: %w", err)
 	}
-	txCode, err := s.newTxCode(o, req.TxCode)
+	txCode, err := s.newTxCode(o, req.TxCode, configs)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +130,7 @@ func (s *Service) CreateOffer(ctx context.Context, req CreateOfferRequest) (*Cre
 		"credential_configuration_ids": strings.Join(configIDs(configs), " "),
 		"tx_code":                      fmt.Sprint(o.TxCode != nil),
 	})
-	if err := s.Store.CreateOffer(ctx, o, ev); err != nil {
-		return nil, fmt.Errorf("issuance: storing offer: %w", err)
-	}
-	return &CreatedOffer{Offer: o, Links: s.links(o, handle), TxCode: txCode}, nil
+	return &PreparedOffer{CreatedOffer: CreatedOffer{Offer: o, Links: s.links(o, handle), TxCode: txCode}, Event: ev}, nil
 }
 
 func (s *Service) checkOfferRequest(ctx context.Context, req *CreateOfferRequest) ([]*credential.Configuration, error) {
@@ -195,10 +217,13 @@ func checkTxCodePolicy(p *TxCodePolicy) error {
 	return nil
 }
 
-// newTxCode sets o.TxCode and o.TxCodeHash by policy and returns the code.
-func (s *Service) newTxCode(o *Offer, p *TxCodePolicy) (string, error) {
+// newTxCode sets o.TxCode and o.TxCodeHash by policy and returns the code:
+// what the request says, then the offered configurations' defaults, then the
+// issuer's (see txCodeDefaults).
+func (s *Service) newTxCode(o *Offer, p *TxCodePolicy, configs []*credential.Configuration) (string, error) {
+	required, def := s.txCodeDefaults(configs)
 	if p == nil {
-		if !s.Policy.TxCodeByDefault {
+		if !required {
 			return "", nil
 		}
 		p = &TxCodePolicy{}
@@ -206,7 +231,6 @@ func (s *Service) newTxCode(o *Offer, p *TxCodePolicy) (string, error) {
 	if p.None {
 		return "", nil
 	}
-	def := s.Policy.TxCodeDefaults
 	tc := TxCode{
 		InputMode:   cmpOr(p.InputMode, def.InputMode, "numeric"),
 		Length:      cmp.Or(p.Length, def.Length, 6),
@@ -264,10 +288,11 @@ func (s *Service) links(o *Offer, handle string) OfferLinks {
 		return OfferLinks{
 			OfferURI:           OfferURIScheme + "?credential_offer_uri=" + url.QueryEscape(ref),
 			CredentialOfferURI: ref,
+			LandingURL:         s.landingURL(handle),
 		}
 	}
 	raw, _ := json.Marshal(s.offerObject(o, handle)) // plain structs: cannot fail
-	return OfferLinks{OfferURI: OfferURIScheme + "?credential_offer=" + url.QueryEscape(string(raw))}
+	return OfferLinks{OfferURI: OfferURIScheme + "?credential_offer=" + url.QueryEscape(string(raw)), LandingURL: s.landingURL(handle)}
 }
 
 // Links rebuilds the links of an existing offer from its sealed handle, so

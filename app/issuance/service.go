@@ -58,7 +58,10 @@ type Display struct {
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Store   Store
+	Store Store
+	// Admin serves the console's offer pages (listing, extending); nil
+	// leaves those methods unavailable.
+	Admin   OfferAdminStore
 	Catalog Catalog
 	Formats *credential.Formats
 	Signers Signers
@@ -124,3 +127,7 @@ func (s *Service) NonceEndpoint() string         { return s.Issuer + "/nonce" }
 func (s *Service) TokenEndpoint() string         { return s.Issuer + "/token" }
 func (s *Service) NotificationEndpoint() string  { return s.Issuer + "/notification" }
 func (s *Service) offerURL(handle string) string { return s.Issuer + "/offers/" + handle }
+
+// landingURL is the applicant's landing page of an offer: the same secret
+// handle as the credential_offer_uri, under /c/.
+func (s *Service) landingURL(handle string) string { return s.Issuer + "/c/" + handle }

@@ -65,7 +65,32 @@ type Offer struct {
 	AcceptedAt        *time.Time
 	RevokedAt         *time.Time
 	LockedAt          *time.Time
+
+	// Console and delivery; the protocol ignores them.
+
+	// ApplicantID is the applicant the offer was made for, "" when none.
+	ApplicantID string
+	// BatchID is the offer batch that created the offer, "" when none.
+	BatchID string
+	// DeliveryChannel is how the offer reaches the person (DeliveryEmail,
+	// DeliveryPrint or DeliveryNone), TxCodeChannel how its tx_code does.
+	DeliveryChannel string
+	TxCodeChannel   string
+	// TxCodeSealed is the tx_code sealed with the master key while it may
+	// still have to be printed; nil for other channels and once the offer
+	// is redeemed, locked, revoked or expired.
+	TxCodeSealed []byte
+	// DeliveredAt is when the offer message was sent or first printed.
+	DeliveredAt *time.Time
 }
+
+// Delivery channels of an offer and of its tx_code.
+const (
+	DeliveryNone  = "none"
+	DeliveryEmail = "email"
+	DeliverySMS   = "sms" // tx_code only
+	DeliveryPrint = "print"
+)
 
 // TxCode is the tx_code object of an offer (OID4VCI §4.1.1).
 type TxCode struct {

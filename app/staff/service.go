@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"credmint/app/audit"
 )
 
 // Errors of Login.
@@ -111,8 +113,14 @@ type FieldError struct{ Field, Reason string }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
-// CreateUser validates and stores a new account.
+// CreateUser validates and stores a new account, with a
+// "staff_user.created" audit event.
 func (s *Service) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+	return s.createUser(ctx, n, nil)
+}
+
+// createUser is CreateUser with extra audit details.
+func (s *Service) createUser(ctx context.Context, n NewUser, details map[string]string) (*User, error) {
 	email, err := normalizeEmail(n.Email)
 	if err != nil {
 		return nil, err
@@ -129,7 +137,13 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	if u.ID, err = randomID(s.Rand, "usr_"); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateUser(ctx, u); errors.Is(err, ErrConflict) {
+	if details == nil {
+		details = map[string]string{}
+	}
+	details["role"] = u.Role
+	details["email"] = u.Email
+	ev := audit.New(ctx, u.CreatedAt, "staff_user.created", "staff_user", u.ID, details)
+	if err := s.Store.CreateUser(ctx, u, ev); errors.Is(err, ErrConflict) {
 		return nil, &FieldError{"email", "an account with this email exists"}
 	} else if err != nil {
 		return nil, err
@@ -273,42 +287,6 @@ func (s *Service) Resume(ctx context.Context, id string) (*User, *Session, error
 // Logout ends the session with id.
 func (s *Service) Logout(ctx context.Context, id string) error {
 	return s.Store.RevokeSession(ctx, hashID(id), s.now())
-}
-
-// RevokeSessions ends every session of userID.
-func (s *Service) RevokeSessions(ctx context.Context, userID string) (int64, error) {
-	return s.Store.RevokeUserSessions(ctx, userID, s.now())
-}
-
-// SetRole changes u's role; its sessions end so the new role applies at once.
-func (s *Service) SetRole(ctx context.Context, u *User, role string) error {
-	if !ValidRole(role) {
-		return &FieldError{"role", "must be one of " + strings.Join(Roles, ", ")}
-	}
-	u.Role = role
-	if err := s.Store.UpdateUser(ctx, u); err != nil {
-		return err
-	}
-	_, err := s.Store.RevokeUserSessions(ctx, u.ID, s.now())
-	return err
-}
-
-// SetDisabled disables or enables u; disabling ends its sessions.
-func (s *Service) SetDisabled(ctx context.Context, u *User, disabled bool) error {
-	if disabled {
-		now := s.now()
-		u.DisabledAt = &now
-	} else {
-		u.DisabledAt = nil
-	}
-	if err := s.Store.UpdateUser(ctx, u); err != nil {
-		return err
-	}
-	if disabled {
-		_, err := s.Store.RevokeUserSessions(ctx, u.ID, s.now())
-		return err
-	}
-	return nil
 }
 
 // hashID is how session ids are stored.

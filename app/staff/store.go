@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"credmint/app/audit"
 )
 
 // Sentinel errors of a Store.
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrLastAdmin: the change would leave no enabled admin account.
+	ErrLastAdmin = errors.New("this would leave no enabled admin account")
 )
 
 // User is a staff account.
@@ -49,7 +53,9 @@ type Throttle struct {
 
 // Store persists staff accounts, sessions and throttles.
 type Store interface {
-	CreateUser(ctx context.Context, u *User) error // ErrConflict: email taken
+	// CreateUser inserts u and ev in one transaction; ErrConflict when the
+	// email is taken.
+	CreateUser(ctx context.Context, u *User, ev audit.Event) error
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	UserBySSOSubject(ctx context.Context, subject string) (*User, error)
@@ -67,6 +73,15 @@ type Store interface {
 	RevokeUserSessions(ctx context.Context, userID string, at time.Time) (int64, error)
 	// Sessions lists the live sessions of userID, newest first.
 	Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+	// LiveSessionCounts returns the number of live sessions at now per
+	// user id (users without one are absent).
+	LiveSessionCounts(ctx context.Context, now time.Time) (map[string]int, error)
+	// AdministerUser writes role, name, password_hash and disabled_at of u,
+	// ends u's live sessions at at when endSessions, and writes ev, in one
+	// transaction, returning how many sessions it ended. ErrLastAdmin, with
+	// nothing written, when afterwards no enabled admin account would
+	// remain; ErrNotFound for an unknown user.
+	AdministerUser(ctx context.Context, u *User, endSessions bool, at time.Time, ev audit.Event) (int64, error)
 
 	// Throttle returns the counter for key, or ErrNotFound.
 	Throttle(ctx context.Context, key string) (*Throttle, error)

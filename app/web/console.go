@@ -9,7 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/access"
+	"credmint/app/applicants"
 	"credmint/app/audit"
+	"credmint/app/credential"
 	"credmint/app/issuance"
 	"credmint/app/staff"
 	"credmint/app/web/console"
@@ -33,9 +36,10 @@ func (s *Server) writePageError(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, console.ErrForbidden):
 		status, title, msg = http.StatusForbidden, "Not allowed", "Your role does not allow this."
-	case errors.Is(err, issuance.ErrNotFound), errors.Is(err, staff.ErrNotFound):
+	case errors.Is(err, issuance.ErrNotFound), errors.Is(err, staff.ErrNotFound), errors.Is(err, access.ErrNotFound), errors.Is(err, credential.ErrNotFound),
+		errors.Is(err, applicants.ErrNotFound):
 		status, title, msg = http.StatusNotFound, "Not found", "There is nothing here. It may have been deleted."
-	case errors.Is(err, issuance.ErrConflict), errors.Is(err, staff.ErrConflict):
+	case errors.Is(err, issuance.ErrConflict), errors.Is(err, staff.ErrConflict), errors.Is(err, applicants.ErrConflict):
 		status, title, msg = http.StatusConflict, "Not possible now", "This is not possible in the current state. Reload the page and try again."
 	case errors.As(err, &ve):
 		status, title, msg = http.StatusBadRequest, "Invalid request", "The form had invalid values."

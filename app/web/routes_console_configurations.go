@@ -1,7 +1,27 @@
 package web
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
 
-// configurationsRoutes registers the console's configurations pages on in (signed-in routes).
+	"credmint/app/staff"
+)
+
+// configurationsRoutes registers the console's configurations pages on in
+// (signed-in routes), and the issued credentials: reading needs PermRead,
+// the editor (with its preview) PermManageConfigurations.
 func (s *Server) configurationsRoutes(in *gin.RouterGroup) {
+	ch := s.console
+	read, manage := s.require(staff.PermRead), s.require(staff.PermManageConfigurations)
+	form := limitBody(limitAdmin) // the editor posts every row of a large configuration
+	in.GET("/configurations", read, s.page(ch.ListConfigurations))
+	in.GET("/configurations/new", manage, s.page(ch.NewConfiguration))
+	in.POST("/configurations", manage, form, s.page(ch.CreateConfiguration))
+	in.POST("/configurations/preview", manage, form, s.page(ch.PreviewConfiguration))
+	in.GET("/configurations/:id", read, s.page(ch.ShowConfiguration))
+	in.GET("/configurations/:id/edit", manage, s.page(ch.EditConfiguration))
+	in.POST("/configurations/:id", manage, form, s.page(ch.UpdateConfiguration))
+	in.POST("/configurations/:id/disable", manage, limitBody(limitSmall), s.page(ch.DisableConfiguration))
+	in.POST("/configurations/:id/enable", manage, limitBody(limitSmall), s.page(ch.EnableConfiguration))
+
+	in.GET("/credentials", read, s.page(ch.Credentials))
 }

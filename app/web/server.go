@@ -16,6 +16,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"credmint/app/access"
+	"credmint/app/applicants"
+	"credmint/app/credential"
+	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/staff"
 	"credmint/app/web/api"
@@ -34,6 +37,19 @@ type Deps struct {
 	Access   *access.Service
 	Staff    *staff.Service
 	DB       Pinger
+	// Applicants serves the console's applicants and import pages.
+	Applicants *applicants.Service
+	// Configurations, Reports and Keys serve the console's configurations,
+	// credentials, audit log and dashboard; Deliveries and Reviews (nil
+	// until wired) add counts to the dashboard.
+	Configurations *credential.Manager
+	Reports        console.Reports
+	Keys           console.KeyLister
+	Deliveries     console.DeliveryStats
+	Reviews        console.ReviewQueue
+	// Delivery serves the console's offers pages and the public landing
+	// page; nil leaves both out.
+	Delivery *delivery.Service
 	// BasePath is the path of the public URL ("" or "/vci/t1").
 	BasePath string
 	// IssuerName is shown on the home page.
@@ -81,7 +97,8 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.console, err = console.New(console.Deps{Staff: d.Staff, Issuance: d.Issuance, BasePath: d.BasePath,
+	if s.console, err = console.New(console.Deps{Staff: d.Staff, Issuance: d.Issuance, BasePath: d.BasePath, Applicants: d.Applicants,
+		Configurations: d.Configurations, Access: d.Access, Reports: d.Reports, Keys: d.Keys, Deliveries: d.Deliveries, Reviews: d.Reviews, Now: d.Now, Delivery: d.Delivery,
 		SecureCookies: strings.HasPrefix(d.Issuance.Issuer, "https://")}); err != nil {
 		return nil, err
 	}

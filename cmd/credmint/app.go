@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"credmint/app/access"
+	"credmint/app/applicants"
 	"credmint/app/credential"
 	"credmint/app/credential/sdjwt"
+	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/keys"
 	"credmint/app/staff"
@@ -38,6 +40,16 @@ type app struct {
 	access      *access.Service
 	staff       *staff.Service
 	web         *web.Server
+	// applicants holds applicant records and runs their import jobs.
+	applicants *applicants.Service
+
+	// configurations edits credential configurations from the console.
+	configurations *credential.Manager
+
+	// delivery makes offers for applicants and delivers them (see
+	// delivery.go); deliveryWorkers send the outbox and run offer batches.
+	delivery        *delivery.Service
+	deliveryWorkers *deliveryWorkers
 }
 
 // newLogger builds the process logger from the configuration.
@@ -125,9 +137,19 @@ func (a *app) wire(ctx context.Context) error {
 	} else if created {
 		log.Info("created the issuer signing key", "purpose", keys.PurposeCredential)
 	}
+	catalog := credential.NewCatalog(a.store, 2*time.Second, a.now)
+	fileConfigs := make([]string, len(cfg.CredentialConfigurations))
+	for i, c := range cfg.CredentialConfigurations {
+		fileConfigs[i] = c.ID
+	}
+	if a.configurations, err = credential.NewManager(credential.ManagerDeps{Store: a.store, Catalog: catalog, Formats: formats,
+		FileManaged: fileConfigs, Now: a.now}); err != nil {
+		return err
+	}
 	a.issuance, err = issuance.New(issuance.Deps{
 		Store:     a.store,
-		Catalog:   credential.NewCatalog(a.store, 2*time.Second, a.now),
+		Admin:     a.store,
+		Catalog:   catalog,
 		Formats:   formats,
 		Signers:   a.ring,
 		Sealer:    sealer,
@@ -147,8 +169,15 @@ func (a *app) wire(ctx context.Context) error {
 	if a.staff, err = staff.New(staff.Deps{Store: a.store, Now: a.now, Policy: a.staffPolicy}); err != nil {
 		return err
 	}
+	if a.applicants, err = applicants.New(applicants.Deps{Store: a.store, Catalog: catalog, Sealer: sealer, Log: log, Now: a.now}); err != nil {
+		return err
+	}
+	if err := a.wireDelivery(catalog, sealer); err != nil {
+		return err
+	}
 	a.web, err = web.New(web.Deps{
-		Issuance: a.issuance, Access: a.access, Staff: a.staff, DB: a.store,
+		Issuance: a.issuance, Access: a.access, Staff: a.staff, DB: a.store, Applicants: a.applicants,
+		Configurations: a.configurations, Reports: a.store, Keys: a.ring, Delivery: a.delivery, Deliveries: a.delivery,
 		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
 	})
 	return err

@@ -56,6 +56,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 	}
 	go a.housekeeping(ctx)
+	// Applicant imports run in the background; a job left by a stopped
+	// process is resumed once its lease runs out.
+	go a.applicants.RunWorker(ctx, time.Second)
+	// The outbox worker sends emails and SMS; offer batches run in the
+	// background too.
+	go a.runDelivery(ctx)
 	banner(stdout, cfg, ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

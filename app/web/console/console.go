@@ -11,10 +11,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/access"
+	"credmint/app/applicants"
+	"credmint/app/credential"
+	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/staff"
 	"credmint/views/layout"
@@ -24,6 +29,23 @@ import (
 type Deps struct {
 	Staff    *staff.Service
 	Issuance *issuance.Service
+	// Applicants serves the applicants and import pages.
+	Applicants *applicants.Service
+	// Configurations, Access, Reports and Keys serve the configurations,
+	// credentials, audit log, users, API keys and dashboard pages.
+	Configurations *credential.Manager
+	Access         *access.Service
+	Reports        Reports
+	Keys           KeyLister
+	// Delivery serves the offers pages (offers for applicants, batches,
+	// delivery, print).
+	Delivery *delivery.Service
+	// Deliveries and Reviews feed the dashboard; nil hides their counts.
+	Deliveries DeliveryStats
+	Reviews    ReviewQueue
+	// Now is the clock of the dashboard and lists (default time.Now).
+	Now func() time.Time
+
 	BasePath string
 	// SecureCookies marks cookies Secure (public URL is https).
 	SecureCookies bool
@@ -38,6 +60,12 @@ type Handlers struct {
 func New(d Deps) (*Handlers, error) {
 	if d.Staff == nil || d.Issuance == nil {
 		return nil, errors.New("console: Staff and Issuance are required")
+	}
+	if d.Configurations == nil || d.Access == nil || d.Reports == nil || d.Keys == nil {
+		return nil, errors.New("console: Configurations, Access, Reports and Keys are required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	return &Handlers{Deps: d}, nil
 }
