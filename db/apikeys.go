@@ -53,12 +53,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *access.APIKey, ev audit.Eve
 		LastUsedAt: utcPtr(k.LastUsedAt),
 		RevokedAt:  utcPtr(k.RevokedAt),
 	}
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return insertAudit(tx, ev)
-	})
+	err := s.insertAudited(ctx, &row, ev)
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create API key %s: a key with this id or hash exists", k.ID)

@@ -173,12 +173,7 @@ func (s *Store) CreateApplicant(ctx context.Context, a *applicants.Applicant, ev
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return insertAudit(tx, ev)
-	})
+	err = s.insertAudited(ctx, &row, ev)
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create applicant: %w", applicants.ErrConflict)

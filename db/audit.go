@@ -57,6 +57,17 @@ func insertAudit(tx *gorm.DB, ev audit.Event) error {
 	return nil
 }
 
+// insertAudited inserts row and the audit event describing it in one
+// transaction.
+func (s *Store) insertAudited(ctx context.Context, row any, ev audit.Event) error {
+	return s.write(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(row).Error; err != nil {
+			return err
+		}
+		return insertAudit(tx, ev)
+	})
+}
+
 // AuditEvents returns the events about one subject, oldest first.
 func (s *Store) AuditEvents(ctx context.Context, subjectType, subjectID string) ([]audit.Event, error) {
 	var rows []auditRow

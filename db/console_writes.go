@@ -46,12 +46,7 @@ func (s *Store) CreateCredentialConfiguration(ctx context.Context, c *credential
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return insertAudit(tx, ev)
-	})
+	err = s.insertAudited(ctx, &row, ev)
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create credential configuration %s: %w", c.ID, credential.ErrExists)

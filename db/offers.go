@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"credmint/app/audit"
 	"credmint/app/issuance"
 )
@@ -132,12 +130,7 @@ func (s *Store) CreateOffer(ctx context.Context, o *issuance.Offer, ev audit.Eve
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return insertAudit(tx, ev)
-	})
+	err = s.insertAudited(ctx, &row, ev)
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create offer %s: %w", o.ID, issuance.ErrConflict)

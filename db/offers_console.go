@@ -252,12 +252,7 @@ func (s *Store) CreateBatch(ctx context.Context, b *delivery.Batch, ev audit.Eve
 	row := batchRow{ID: b.ID, Selection: sel, DeliveryChannel: b.Order.DeliveryChannel, TxCodeChannel: b.Order.TxCodeChannel,
 		ExpiresInSeconds: int64(b.Order.ExpiresIn / time.Second), State: b.State, Total: b.Total, CreatedBy: b.CreatedBy,
 		CreatedAt: utc(b.CreatedAt), UpdatedAt: utc(b.UpdatedAt)}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return insertAudit(tx, ev)
-	})
+	err = s.insertAudited(ctx, &row, ev)
 	if err != nil {
 		return fmt.Errorf("db: create offer batch: %w", err)
 	}

@@ -42,12 +42,7 @@ func (r *staffUserRow) user() *staff.User {
 // the email (or SSO subject) is taken.
 func (s *Store) CreateUser(ctx context.Context, u *staff.User, ev audit.Event) error {
 	row := toStaffUserRow(u)
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		return insertAudit(tx, ev)
-	})
+	err := s.insertAudited(ctx, &row, ev)
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create staff user: %w", staff.ErrConflict)
