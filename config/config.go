@@ -60,6 +60,16 @@ type Config struct {
 	SMTP       SMTPConfig       `yaml:"smtp" envPrefix:"SMTP_"`
 	SMSWebhook SMSWebhookConfig `yaml:"sms_webhook" envPrefix:"SMS_WEBHOOK_"`
 
+	// UpstreamOIDC is the organisation's OpenID provider people log in at in
+	// the authorization code flow; no issuer means none is configured.
+	UpstreamOIDC UpstreamOIDCConfig `yaml:"upstream_oidc" envPrefix:"UPSTREAM_OIDC_"`
+	// DevIdP is the embedded development identity provider (see devidp.go).
+	DevIdP DevIdPConfig `yaml:"dev_idp" envPrefix:"DEV_IDP_"`
+	// WalletClients are the wallets registered for the authorization code
+	// flow; Authorization tunes the authorization server (see authz.go).
+	WalletClients []WalletClient      `yaml:"wallet_clients"`
+	Authorization AuthorizationConfig `yaml:"authorization" envPrefix:"AUTHORIZATION_"`
+
 	// CredentialConfigurations are upserted into the database at start.
 	CredentialConfigurations []credential.Configuration `yaml:"credential_configurations"`
 
@@ -102,6 +112,15 @@ type SMSWebhookConfig struct {
 	URL string `yaml:"url" env:"URL"`
 	// Secret keys the HMAC-SHA256 signature of every request.
 	Secret string `yaml:"secret" env:"SECRET"`
+}
+
+// UpstreamOIDCConfig is the upstream OpenID Connect provider.
+type UpstreamOIDCConfig struct {
+	Issuer       string   `yaml:"issuer" env:"ISSUER"`
+	ClientID     string   `yaml:"client_id" env:"CLIENT_ID"`
+	ClientSecret string   `yaml:"client_secret" env:"CLIENT_SECRET"`
+	Scopes       []string `yaml:"scopes" env:"SCOPES" envSeparator:","`
+	UserInfo     bool     `yaml:"userinfo" env:"USERINFO"`
 }
 
 // LifetimesConfig are durations in Go syntax (90s, 15m, 720h).
@@ -296,6 +315,12 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.SMSWebhook.validate(c.Environment); err != nil {
+		return err
+	}
+	if err := c.DevIdP.validate(c); err != nil {
+		return err
+	}
+	if err := c.validateAuthz(); err != nil {
 		return err
 	}
 	seen := map[string]bool{}

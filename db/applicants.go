@@ -89,6 +89,34 @@ func (s *Store) Applicant(ctx context.Context, id string) (*applicants.Applicant
 	return &a, err
 }
 
+// ApplicantBy returns the applicant of configurationID whose email address
+// (compared as applicants.EmailKey, by the email_key index) or external id
+// (exactly, by the unique index) is value. applicants.ErrNotFound when none,
+// applicants.ErrConflict when several share an email address.
+func (s *Store) ApplicantBy(ctx context.Context, configurationID, field, value string) (*applicants.Applicant, error) {
+	q := s.read(ctx).Where("configuration_id = ?", configurationID)
+	switch field {
+	case applicants.MatchEmail:
+		q = q.Where("email_key = ?", applicants.EmailKey(value))
+	case applicants.MatchExternalID:
+		q = q.Where("external_id = ?", value)
+	default:
+		return nil, fmt.Errorf("db: applicant by %q: not a matching field", field)
+	}
+	var rows []applicantRow
+	if err := q.Order("id").Limit(2).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: applicant by %s: %w", field, err)
+	}
+	switch len(rows) {
+	case 0:
+		return nil, applicants.ErrNotFound
+	case 1:
+		a, err := rows[0].applicant()
+		return &a, err
+	}
+	return nil, applicants.ErrConflict
+}
+
 // prefixEnd is the smallest string greater than every string that starts
 // with p, for an index range p <= x < prefixEnd(p). Both dialects compare
 // these columns bytewise (SQLite BINARY, PostgreSQL COLLATE "C").

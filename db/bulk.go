@@ -92,13 +92,13 @@ func blob(b []byte) any {
 var offerColumns = []string{"id", "configuration_ids", "state", "handle_hash", "handle_sealed", "code_hash", "claims_sealed",
 	"tx_code", "tx_code_hash", "tx_code_attempts", "max_tx_code_attempts", "by_reference", "created_by", "created_at", "expires_at",
 	"fetched_at", "redeemed_at", "issued_at", "accepted_at", "revoked_at", "locked_at",
-	"applicant_id", "batch_id", "delivery_channel", "tx_code_channel", "tx_code_sealed", "delivered_at"}
+	"applicant_id", "batch_id", "delivery_channel", "tx_code_channel", "tx_code_sealed", "delivered_at", "grant_type"}
 
 func (r *offerRow) values() []any {
 	return []any{r.ID, r.ConfigurationIDs, r.State, r.HandleHash, blob(r.HandleSealed), r.CodeHash, blob(r.ClaimsSealed),
 		r.TxCode, r.TxCodeHash, r.TxCodeAttempts, r.MaxTxCodeAttempts, r.ByReference, r.CreatedBy, r.CreatedAt, r.ExpiresAt,
 		r.FetchedAt, r.RedeemedAt, r.IssuedAt, r.AcceptedAt, r.RevokedAt, r.LockedAt,
-		r.ApplicantID, r.BatchID, r.DeliveryChannel, r.TxCodeChannel, blob(r.TxCodeSealed), r.DeliveredAt}
+		r.ApplicantID, r.BatchID, r.DeliveryChannel, r.TxCodeChannel, blob(r.TxCodeSealed), r.DeliveredAt, r.GrantType}
 }
 
 var outboxColumns = []string{"id", "kind", "purpose", "offer_id", "payload_sealed", "state", "attempts", "next_attempt_at",

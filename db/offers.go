@@ -39,6 +39,7 @@ type offerRow struct {
 	TxCodeChannel     string     `gorm:"column:tx_code_channel"`
 	TxCodeSealed      []byte     `gorm:"column:tx_code_sealed"`
 	DeliveredAt       *time.Time `gorm:"column:delivered_at"`
+	GrantType         string     `gorm:"column:grant_type"`
 }
 
 func (offerRow) TableName() string { return "offers" }
@@ -80,6 +81,7 @@ func toOfferRow(o *issuance.Offer) (offerRow, error) {
 		TxCodeChannel:     o.TxCodeChannel,
 		TxCodeSealed:      nilIfEmpty(o.TxCodeSealed),
 		DeliveredAt:       utcPtr(o.DeliveredAt),
+		GrantType:         grantType(o.Grant),
 	}, nil
 }
 
@@ -120,7 +122,26 @@ func (r *offerRow) offer() (*issuance.Offer, error) {
 		TxCodeChannel:     r.TxCodeChannel,
 		TxCodeSealed:      nilIfEmpty(r.TxCodeSealed),
 		DeliveredAt:       fromDBPtr(r.DeliveredAt),
+		Grant:             offerGrant(r.GrantType),
 	}, nil
+}
+
+// grantType is the stored grant_type of an offer: the pre-authorized code
+// grant unless the offer says otherwise.
+func grantType(g string) string {
+	if g == "" {
+		return issuance.GrantPreAuthorizedCode
+	}
+	return g
+}
+
+// offerGrant is Offer.Grant of a stored grant_type: "" for the
+// pre-authorized code grant, the default.
+func offerGrant(g string) string {
+	if g == issuance.GrantPreAuthorizedCode {
+		return ""
+	}
+	return g
 }
 
 // CreateOffer inserts o and ev in one transaction. ErrConflict when an offer

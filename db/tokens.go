@@ -25,6 +25,8 @@ type accessTokenRow struct {
 	CreatedAt             time.Time  `gorm:"column:created_at;autoCreateTime:false"`
 	ExpiresAt             time.Time  `gorm:"column:expires_at"`
 	RevokedAt             *time.Time `gorm:"column:revoked_at"`
+	ClaimsSealed          []byte     `gorm:"column:claims_sealed"`
+	ApplicantID           *string    `gorm:"column:applicant_id"`
 }
 
 func (accessTokenRow) TableName() string { return "access_tokens" }
@@ -48,6 +50,8 @@ func toAccessTokenRow(t *issuance.AccessToken) (accessTokenRow, error) {
 		CreatedAt:             utc(t.CreatedAt),
 		ExpiresAt:             utc(t.ExpiresAt),
 		RevokedAt:             utcPtr(t.RevokedAt),
+		ClaimsSealed:          nilIfEmpty(t.ClaimsSealed),
+		ApplicantID:           nullIfEmpty(t.ApplicantID),
 	}, nil
 }
 
@@ -70,6 +74,8 @@ func (r *accessTokenRow) accessToken() (*issuance.AccessToken, error) {
 		CreatedAt:             fromDB(r.CreatedAt),
 		ExpiresAt:             fromDB(r.ExpiresAt),
 		RevokedAt:             fromDBPtr(r.RevokedAt),
+		ClaimsSealed:          nilIfEmpty(r.ClaimsSealed),
+		ApplicantID:           emptyIfNull(r.ApplicantID),
 	}, nil
 }
 

@@ -87,3 +87,9 @@ type Page struct {
 type Cursors struct {
 	Next, Prev string
 }
+
+// Fields an upstream identity can be matched on (Service.Match).
+const (
+	MatchEmail      = "email"
+	MatchExternalID = "external_id"
+)

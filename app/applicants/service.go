@@ -202,3 +202,25 @@ func (s *Service) seal(a *Applicant) error {
 	}
 	return nil
 }
+
+// Match returns the one applicant of the configuration whose field
+// (MatchEmail or MatchExternalID) is value, claims opened: the uploaded
+// record of a person who logged in at the upstream identity provider.
+// ErrNotFound when there is none (or value is empty), ErrConflict when
+// several applicants share the value.
+func (s *Service) Match(ctx context.Context, configurationID, field, value string) (*Applicant, error) {
+	if value == "" {
+		return nil, ErrNotFound
+	}
+	if field != MatchEmail && field != MatchExternalID {
+		return nil, fmt.Errorf("applicants: cannot match on %q", field)
+	}
+	a, err := s.Store.ApplicantBy(ctx, configurationID, field, value)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.open(a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}

@@ -58,6 +58,11 @@ type Store interface {
 	UpdateApplicant(ctx context.Context, a *Applicant, ev audit.Event) error
 	// DeleteApplicant deletes the applicant with id; ErrNotFound.
 	DeleteApplicant(ctx context.Context, id string, ev audit.Event) error
+	// ApplicantBy returns the applicant of the configuration whose field
+	// (MatchEmail: the email address, case-insensitive; MatchExternalID:
+	// the external id, exactly) is value, claims sealed. ErrNotFound when
+	// there is none, ErrConflict when there are several.
+	ApplicantBy(ctx context.Context, configurationID, field, value string) (*Applicant, error)
 	// ExistingExternalIDs returns which of ids are taken in the
 	// configuration.
 	ExistingExternalIDs(ctx context.Context, configurationID string, ids []string) (map[string]bool, error)

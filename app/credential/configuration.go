@@ -67,6 +67,13 @@ type Configuration struct {
 	// whether credential requests are answered at once or wait for a
 	// reviewer (deferred issuance).
 	ReviewPolicy string `yaml:"review_policy,omitempty" json:"review_policy,omitempty"`
+
+	// UpstreamClaims, ApplicantMatch and NoMatch say how a person who logs
+	// in at the upstream OpenID provider (authorization code flow) gets
+	// this credential's dataset; see upstream.go.
+	UpstreamClaims []UpstreamClaim `yaml:"upstream_claims,omitempty" json:"upstream_claims,omitempty"`
+	ApplicantMatch *ApplicantMatch `yaml:"applicant_match,omitempty" json:"applicant_match,omitempty"`
+	NoMatch        string          `yaml:"no_match,omitempty" json:"no_match,omitempty"`
 }
 
 // Review policies of a configuration.
@@ -201,6 +208,9 @@ func (c *Configuration) Validate(formats *Formats) error {
 		return err
 	}
 	if err := validateClaims(c.Claims); err != nil {
+		return err
+	}
+	if err := c.validateUpstream(); err != nil {
 		return err
 	}
 	for i, m := range c.BindingMethods {

@@ -129,6 +129,11 @@ func (m *Manager) Update(ctx context.Context, c *Configuration) error {
 		return err
 	}
 	c.Disabled = old.Disabled
+	if c.UpstreamClaims == nil && c.ApplicantMatch == nil && c.NoMatch == "" {
+		// The console's form does not edit the upstream login mapping:
+		// keep it.
+		c.UpstreamClaims, c.ApplicantMatch, c.NoMatch = old.UpstreamClaims, old.ApplicantMatch, old.NoMatch
+	}
 	if err := m.Check(c); err != nil {
 		return err
 	}

@@ -58,6 +58,9 @@ const batchLease = 2 * time.Minute
 // StartBatch records a batch for the applicants sel selects; the batch
 // worker creates the offers.
 func (s *Service) StartBatch(ctx context.Context, sel applicants.Filter, o Order) (*Batch, error) {
+	if o.Grant != "" {
+		return nil, &issuance.ValidationError{Fields: map[string]string{"grant": "offers with a login are made one applicant at a time for now"}}
+	}
 	if err := s.Check(o); err != nil {
 		return nil, err
 	}

@@ -105,6 +105,19 @@ type Order struct {
 	TxCodeChannel string
 	// ExpiresIn 0 means the default offer lifetime.
 	ExpiresIn time.Duration
+	// Grant is "" (a pre-authorized code) or
+	// issuance.GrantAuthorizationCode: the person logs in from the wallet,
+	// so the offer has no PIN and TxCodeChannel is none. Batches make
+	// pre-authorized offers only.
+	Grant string
+}
+
+// normalized is o as it is carried out: an offer with the login has no PIN.
+func (o Order) normalized() Order {
+	if o.Grant == issuance.GrantAuthorizationCode {
+		o.TxCodeChannel = issuance.DeliveryNone
+	}
+	return o
 }
 
 // Check validates the channels of o, for every applicant.
@@ -166,6 +179,7 @@ func channelField(o Order, ch string) string {
 // CreateOffer creates an offer for one applicant (claims: the applicant's
 // dataset) and queues its deliveries, in one transaction.
 func (s *Service) CreateOffer(ctx context.Context, applicantID string, o Order) (*issuance.CreatedOffer, error) {
+	o = o.normalized()
 	if err := s.Check(o); err != nil {
 		return nil, err
 	}
@@ -193,7 +207,7 @@ func (s *Service) CreateOffer(ctx context.Context, applicantID string, o Order) 
 
 // prepare builds the offer for applicant a with its messages.
 func (s *Service) prepare(ctx context.Context, a *applicants.Applicant, o Order, batchID string) (*NewOffer, *issuance.CreatedOffer, error) {
-	req := issuance.CreateOfferRequest{ConfigurationIDs: []string{a.ConfigurationID}, Claims: a.Claims, ExpiresIn: o.ExpiresIn}
+	req := issuance.CreateOfferRequest{ConfigurationIDs: []string{a.ConfigurationID}, Claims: a.Claims, ExpiresIn: o.ExpiresIn, Grant: o.Grant}
 	if o.TxCodeChannel == issuance.DeliveryNone {
 		req.TxCode = &issuance.TxCodePolicy{None: true}
 	} else {

@@ -70,14 +70,7 @@ func (s *Service) Credential(ctx context.Context, tok *AccessToken, req Credenti
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.Store.Offer(ctx, tok.OfferID)
-	if err != nil {
-		return nil, err
-	}
-	if o.State == OfferRevoked {
-		return nil, invalidToken("the offer behind this access token was revoked")
-	}
-	claims, err := s.offerClaims(o)
+	claims, err := s.tokenClaims(ctx, tok, cfg.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +220,11 @@ func (s *Service) issue(ctx context.Context, tok *AccessToken, cfg *credential.C
 	for i := range records {
 		ids[i] = records[i].ID
 	}
-	ev := audit.New(ctx, now, "credential.issued", "offer", tok.OfferID, map[string]string{
+	subjectType, subjectID := "offer", tok.OfferID
+	if tok.OfferID == "" { // authorization code flow without an offer
+		subjectType, subjectID = "access_token", tok.ID
+	}
+	ev := audit.New(ctx, now, "credential.issued", subjectType, subjectID, map[string]string{
 		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
 		"credential_ids": strings.Join(ids, " "),
 	})

@@ -98,7 +98,7 @@ func configurationMetadata(c *credential.Configuration, f credential.Format) map
 // AuthorizationServerMetadata is the RFC 8414 document for credmint's own
 // authorization server (OID4VCI §12.3).
 func (s *Service) AuthorizationServerMetadata() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"issuer":                                          s.Issuer,
 		"token_endpoint":                                  s.TokenEndpoint(),
 		"grant_types_supported":                           []string{GrantPreAuthorizedCode},
@@ -106,6 +106,11 @@ func (s *Service) AuthorizationServerMetadata() map[string]any {
 		"authorization_details_types_supported":           []string{AuthDetailsType},
 		"pre-authorized_grant_anonymous_access_supported": s.Policy.AnonymousPreAuthorized,
 	}
+	if s.CodeGrant != nil {
+		m["grant_types_supported"] = []string{GrantAuthorizationCode, GrantPreAuthorizedCode}
+		s.CodeGrant.ServerMetadata(m)
+	}
+	return m
 }
 
 // JWTVCIssuerMetadata is the SD-JWT VC issuer metadata

@@ -40,7 +40,11 @@ func (s *Service) Notify(ctx context.Context, tok *AccessToken, req Notification
 		}
 	}
 	now := s.now()
-	ev := audit.New(ctx, now, "credential."+req.Event, "offer", tok.OfferID, map[string]string{"notification_id": req.NotificationID})
+	subjectType, subjectID := "offer", tok.OfferID
+	if tok.OfferID == "" { // authorization code flow without an offer
+		subjectType, subjectID = "access_token", tok.ID
+	}
+	ev := audit.New(ctx, now, "credential."+req.Event, subjectType, subjectID, map[string]string{"notification_id": req.NotificationID})
 	err := s.Store.RecordNotification(ctx, tok.ID, req.NotificationID, req.Event, now, ev)
 	if errors.Is(err, ErrNotFound) {
 		return badRequest(CodeInvalidNotificationID, "unknown notification_id for this access token")

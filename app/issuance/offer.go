@@ -38,6 +38,10 @@ type CreateOfferRequest struct {
 	ExpiresIn time.Duration
 	// ByReference nil means true: the QR carries a credential_offer_uri.
 	ByReference *bool
+	// Grant is GrantPreAuthorizedCode ("" too) or GrantAuthorizationCode:
+	// the wallet sends the person to log in, with the offer's issuer_state
+	// (OID4VCI §4.1.1); such offers have no tx_code.
+	Grant string
 }
 
 // CreatedOffer is the answer to CreateOffer. TxCode is the only time the
@@ -112,6 +116,9 @@ func (s *Service) PrepareOffer(ctx context.Context, req CreateOfferRequest) (*Pr
 	}
 	o.HandleHash = hashSecret(handle)
 	o.CodeHash = hashSecret(preAuthorizedCode(handle))
+	if req.Grant == GrantAuthorizationCode {
+		o.Grant, o.CodeHash = GrantAuthorizationCode, hashSecret(IssuerState(handle))
+	}
 	if o.HandleSealed, err = s.Sealer.Seal([]byte(handle), []byte(o.ID)); err != nil {
 		return nil, fmt.Errorf("issuance: sealing offer handle: %w", err)
 	}
@@ -167,6 +174,20 @@ func (s *Service) checkOfferRequest(ctx context.Context, req *CreateOfferRequest
 	}
 	if err := checkTxCodePolicy(req.TxCode); err != nil {
 		return nil, err
+	}
+	switch req.Grant {
+	case "", GrantPreAuthorizedCode:
+		req.Grant = ""
+	case GrantAuthorizationCode:
+		if s.CodeGrant == nil {
+			return nil, fieldError("grant", "this issuer has no authorization endpoint (configure upstream_oidc)")
+		}
+		if req.TxCode != nil && !req.TxCode.None {
+			return nil, fieldError("tx_code", "an authorization_code offer has no tx_code: the person logs in instead")
+		}
+		req.TxCode = &TxCodePolicy{None: true}
+	default:
+		return nil, fieldError("grant", fmt.Sprintf("must be %q or %q", GrantPreAuthorizedCode, GrantAuthorizationCode))
 	}
 	return configs, nil
 }
@@ -271,7 +292,18 @@ type preAuthorizedGrant struct {
 	TxCode            *TxCode `json:"tx_code,omitempty"`
 }
 
+type authorizationCodeGrant struct {
+	IssuerState string `json:"issuer_state"`
+}
+
 func (s *Service) offerObject(o *Offer, handle string) OfferObject {
+	if o.Grant == GrantAuthorizationCode {
+		return OfferObject{
+			CredentialIssuer:           s.Issuer,
+			CredentialConfigurationIDs: o.ConfigurationIDs,
+			Grants:                     map[string]any{GrantAuthorizationCode: authorizationCodeGrant{IssuerState: IssuerState(handle)}},
+		}
+	}
 	return OfferObject{
 		CredentialIssuer:           s.Issuer,
 		CredentialConfigurationIDs: o.ConfigurationIDs,
@@ -357,7 +389,12 @@ func (s *Service) RevokeOffer(ctx context.Context, id string) (*Offer, error) {
 
 // offerClaims opens the credential dataset sealed in o.
 func (s *Service) offerClaims(o *Offer) (map[string]any, error) {
-	raw, err := s.Sealer.Open(o.ClaimsSealed, []byte(o.ID))
+	return OpenOfferClaims(s.Sealer, o)
+}
+
+// OpenOfferClaims opens the credential dataset sealed in o.
+func OpenOfferClaims(sealer Sealer, o *Offer) (map[string]any, error) {
+	raw, err := sealer.Open(o.ClaimsSealed, []byte(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("issuance: opening claims of offer %s: %w", o.ID, err)
 	}

@@ -74,6 +74,9 @@ type Deps struct {
 	TxCodeKey []byte
 	Policy    Policy
 	Display   []Display
+	// CodeGrant serves the authorization_code grant (app/authz); nil
+	// when credmint has no authorization endpoint.
+	CodeGrant CodeGrant
 	Now       func() time.Time
 	Rand      io.Reader
 }

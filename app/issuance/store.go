@@ -82,6 +82,11 @@ type Offer struct {
 	TxCodeSealed []byte
 	// DeliveredAt is when the offer message was sent or first printed.
 	DeliveredAt *time.Time
+
+	// Grant is the offer's grant: GrantPreAuthorizedCode (also when empty)
+	// or GrantAuthorizationCode, whose offers carry issuer_state instead of
+	// a pre-authorized code; CodeHash is then the hash of issuer_state.
+	Grant string
 }
 
 // Delivery channels of an offer and of its tx_code.
@@ -134,6 +139,13 @@ type AccessToken struct {
 	CreatedAt             time.Time
 	ExpiresAt             time.Time
 	RevokedAt             *time.Time
+	// ClaimsSealed holds the credential datasets of a token from the
+	// authorization code flow, by configuration id, sealed with the master
+	// key (see SealDatasets); nil for a token whose data is its offer's.
+	ClaimsSealed []byte
+	// ApplicantID is the applicant the upstream person was matched to, ""
+	// when none.
+	ApplicantID string
 }
 
 // IssuedCredential records one issued credential. The credential itself is

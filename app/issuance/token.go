@@ -22,6 +22,11 @@ type TokenRequest struct {
 	ClientID string
 	// AuthorizationDetails is the raw JSON of the parameter, "" when absent.
 	AuthorizationDetails string
+	// Code, CodeVerifier and RedirectURI are the authorization_code grant's
+	// (RFC 6749 §4.1.3, RFC 7636 §4.5).
+	Code         string
+	CodeVerifier string
+	RedirectURI  string
 }
 
 // TokenResponse is the successful token response (OID4VCI §6.2).
@@ -47,6 +52,11 @@ func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, 
 		return nil, badRequest(CodeInvalidRequest, "grant_type is required")
 	case GrantPreAuthorizedCode:
 		return s.preAuthorizedToken(ctx, req)
+	case GrantAuthorizationCode:
+		if s.CodeGrant == nil {
+			return nil, badRequest(CodeUnsupportedGrantType, "this issuer has no authorization endpoint: use the pre-authorized code grant")
+		}
+		return s.CodeGrant.ExchangeCode(ctx, req)
 	default:
 		return nil, badRequest(CodeUnsupportedGrantType, "grant_type %q is not supported", req.GrantType)
 	}
@@ -69,6 +79,11 @@ func (s *Service) preAuthorizedToken(ctx context.Context, req TokenRequest) (*To
 		return nil, badRequest(CodeInvalidGrant, "unknown pre-authorized code")
 	} else if err != nil {
 		return nil, err
+	}
+	if o.Grant == GrantAuthorizationCode {
+		// Its code_hash is the hash of issuer_state, which must not
+		// redeem the offer without the person's login (OID4VCI §5.1.3).
+		return nil, badRequest(CodeInvalidGrant, "unknown pre-authorized code")
 	}
 	now := s.now()
 	if st := o.EffectiveState(now); st != OfferCreated && st != OfferFetched {

@@ -17,6 +17,7 @@ import (
 
 	"credmint/app/access"
 	"credmint/app/applicants"
+	"credmint/app/authz"
 	"credmint/app/credential"
 	"credmint/app/delivery"
 	"credmint/app/issuance"
@@ -50,6 +51,12 @@ type Deps struct {
 	// Delivery serves the console's offers pages and the public landing
 	// page; nil leaves both out.
 	Delivery *delivery.Service
+	// Authz is credmint's authorization server (PAR, /authorize, the
+	// upstream login and consent); nil leaves it out.
+	Authz *authz.Service
+	// DevIdP is the development identity provider (app/devidp), served at
+	// {BasePath}/dev-idp; nil (always in production) leaves it out.
+	DevIdP http.Handler
 	// BasePath is the path of the public URL ("" or "/vci/t1").
 	BasePath string
 	// IssuerName is shown on the home page.
@@ -155,8 +162,14 @@ func (s *Server) routes(admin *api.Handlers) {
 	authed.GET("/offers/:id/qr.png", s.protocol(admin.OfferQRPNG))
 	authed.GET("/offers/:id/qr.svg", s.protocol(admin.OfferQRSVG))
 
+	if s.deps.DevIdP != nil {
+		// Its own net/http handler: discovery, jwks, authorize, token, userinfo.
+		g.Any("/dev-idp/*path", gin.WrapH(s.deps.DevIdP))
+	}
+
 	s.consoleRoutes(g)
 	s.landingRoutes(g)
+	s.authzRoutes(g)
 
 	g.GET("/healthz", s.healthz)
 	g.GET("/readyz", s.readyz)

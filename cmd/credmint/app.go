@@ -14,9 +14,11 @@ import (
 
 	"credmint/app/access"
 	"credmint/app/applicants"
+	"credmint/app/authz"
 	"credmint/app/credential"
 	"credmint/app/credential/sdjwt"
 	"credmint/app/delivery"
+	"credmint/app/devidp"
 	"credmint/app/issuance"
 	"credmint/app/keys"
 	"credmint/app/staff"
@@ -50,6 +52,16 @@ type app struct {
 	// delivery.go); deliveryWorkers send the outbox and run offer batches.
 	delivery        *delivery.Service
 	deliveryWorkers *deliveryWorkers
+
+	// upstream is the OpenID provider people log in at: upstream_oidc, or
+	// the development identity provider devIdP (nil when off), see
+	// devidp.go.
+	upstream config.UpstreamOIDCConfig
+	devIdP   *devidp.Provider
+
+	// authz is credmint's authorization server (authz.go); nil without an
+	// upstream provider.
+	authz *authz.Service
 }
 
 // newLogger builds the process logger from the configuration.
@@ -113,6 +125,9 @@ func newAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, o app
 
 func (a *app) wire(ctx context.Context) error {
 	cfg, log := a.cfg, a.log
+	if err := a.wireDevIdP(); err != nil {
+		return err
+	}
 	master, err := masterKey(cfg, log)
 	if err != nil {
 		return err
@@ -175,10 +190,14 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.wireDelivery(catalog, sealer); err != nil {
 		return err
 	}
+	if err := a.wireAuthz(catalog, sealer); err != nil {
+		return err
+	}
 	a.web, err = web.New(web.Deps{
 		Issuance: a.issuance, Access: a.access, Staff: a.staff, DB: a.store, Applicants: a.applicants,
 		Configurations: a.configurations, Reports: a.store, Keys: a.ring, Delivery: a.delivery, Deliveries: a.delivery,
 		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
+		DevIdP: a.devIdPHandler(), Authz: a.authz,
 	})
 	return err
 }

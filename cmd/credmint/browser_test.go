@@ -68,6 +68,11 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if os.Getenv("CREDMINT_SCREENSHOTS") == "" {
 		return
 	}
+	// At the top, so that sticky parts of the page sit where a reader
+	// expects them.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives PNG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
@@ -114,7 +119,6 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	if heading != "Dashboard" {
 		t.Fatalf("after sign-in: heading %q, want Dashboard", heading)
 	}
-	screenshot(t, ctx, "dashboard")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.logout button`)), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`))); err != nil {
 		t.Fatalf("sign out: %v", err)
 	}

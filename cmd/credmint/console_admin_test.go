@@ -534,7 +534,8 @@ func TestConsoleDashboardKeyExpiry(t *testing.T) {
 
 // TestBrowserAdminPages opens the dashboard, credentials, audit log, users
 // and API keys pages in chromium with some activity behind them (and saves
-// their screenshots with CREDMINT_SCREENSHOTS set).
+// the screenshots of the pages TestBrowserConsoleWalkthrough does not show
+// with CREDMINT_SCREENSHOTS set).
 func TestBrowserAdminPages(t *testing.T) {
 	ctx := newChrome(t)
 	h := newHarness(t)
@@ -548,11 +549,11 @@ func TestBrowserAdminPages(t *testing.T) {
 	}
 	signIn(t, ctx, h, staff.RoleAdmin)
 	for _, p := range []struct{ path, shot, heading, ready string }{
-		{"/console/", "dashboard-activity", "Dashboard", `svg.chart polyline`},
-		{"/console/configurations", "configurations", "Credential configurations", `#config-staff_badge`},
+		{"/console/", "", "Dashboard", `svg.chart polyline`},
+		{"/console/configurations", "", "Credential configurations", `#config-staff_badge`},
 		{"/console/configurations/staff_badge", "configuration", "Staff badge staff_badge", `pre.metadata`},
 		{"/console/credentials", "credentials", "Issued credentials", `table.credentials tbody tr`},
-		{"/console/audit", "audit-log", "Audit log", `table.audit tbody tr`},
+		{"/console/audit", "", "Audit log", `table.audit tbody tr`},
 		{"/console/users", "users", "Users", `table.users tbody tr`},
 		{"/console/apikeys", "api-keys", "API keys", `tbody tr`},
 	} {
@@ -563,6 +564,8 @@ func TestBrowserAdminPages(t *testing.T) {
 		if err != nil || heading != p.heading {
 			t.Errorf("%s: heading %q, %v, want %q", p.path, heading, err, p.heading)
 		}
-		screenshot(t, ctx, p.shot)
+		if p.shot != "" {
+			screenshot(t, ctx, p.shot)
+		}
 	}
 }

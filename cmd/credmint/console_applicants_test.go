@@ -614,7 +614,6 @@ func TestBrowserApplicantsUploadAndImport(t *testing.T) {
 	if !strings.Contains(bad, "Row 101: birthdate") || !strings.Contains(bad, "Row 501: email") {
 		t.Errorf("bad rows on the mapping page: %q", bad)
 	}
-	screenshot(t, ctx, "applicants-mapping")
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`form#mapping .form-actions button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#import-progress`)),
@@ -632,9 +631,7 @@ func TestBrowserApplicantsUploadAndImport(t *testing.T) {
 	if squash(counts) != "1000 of 1000 rows done: 998 imported, 2 skipped." {
 		t.Errorf("counts: %q", counts)
 	}
-	screenshot(t, ctx, "applicants-import")
 	if err := chromedp.Do(ctx, chromedp.Navigate(h.url+"/console/applicants"), chromedp.WaitVisible(chromedp.CSS(`table.applicants`))); err != nil {
 		t.Fatal(err)
 	}
-	screenshot(t, ctx, "applicants")
 }

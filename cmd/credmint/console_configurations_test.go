@@ -367,7 +367,6 @@ func TestBrowserConfigurationEditor(t *testing.T) {
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`#preview`)))
 		t.Fatalf("the preview did not follow the typing: %v\n%s", err, html)
 	}
-	screenshot(t, ctx, "configuration-editor")
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`button[value=add_claim]`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.claims tbody tr:nth-child(2) input[name=claim_path]`)),

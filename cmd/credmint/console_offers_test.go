@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"credmint/app/applicants"
 	"credmint/app/audit"
 	"credmint/app/credential"
 	"credmint/app/delivery"
@@ -185,6 +186,71 @@ func TestConsoleOfferCreateAndShow(t *testing.T) {
 			t.Error("the forged post revoked the offer")
 		}
 	})
+}
+
+// TestConsoleApplicantPagesLinkToOffers checks the ways from the applicants
+// pages to the offers pages: "Create offer" and the applicant's offers on an
+// applicant's page, "Create offers for this import" on a finished import,
+// each leading to a form or list that has the applicant or import chosen.
+func TestConsoleApplicantPagesLinkToOffers(t *testing.T) {
+	h := newHarness(t)
+	j := h.importFile(t, "staff_badge", "first.json", readTestdata(t, "staff_badge.json"))
+	list, _, err := h.app.applicants.List(context.Background(), applicants.Filter{ImportJobID: j.ID}, applicants.Page{})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("imported applicants: %d, %v", len(list), err)
+	}
+	a := list[0]
+	applicantPage, importPage := "/console/applicants/"+a.ID, "/console/applicants/imports/"+j.ID
+	newOffer, offersOf, newBatch := "/console/offers/new?applicant="+a.ID, "/console/offers?applicant="+a.ID, "/console/offers/batches/new?import="+j.ID
+
+	issuer := h.newBrowser(t, staff.RoleIssuer)
+	d := issuer.get(applicantPage).doc(t)
+	if got := d.Find("a.new-offer").AttrOr("href", ""); got != newOffer || squash(d.Find("a.new-offer").Text()) != "Create offer" {
+		t.Errorf("issuer, applicant page: Create offer links to %q, want %q", got, newOffer)
+	}
+	if got := d.Find("a.applicant-offers").AttrOr("href", ""); got != offersOf {
+		t.Errorf("issuer, applicant page: offers link %q, want %q", got, offersOf)
+	}
+	if res := issuer.get(newOffer); res.Status != http.StatusOK || res.doc(t).Find(`input[name=applicant_id]`).AttrOr("value", "") != a.ID {
+		t.Errorf("the Create offer link leads to a form without the applicant: %d", res.Status)
+	}
+	if res := issuer.get(offersOf); res.Status != http.StatusOK || res.doc(t).Find(`input[name=applicant]`).AttrOr("value", "") != a.ID {
+		t.Errorf("the offers link does not filter by the applicant: %d", res.Status)
+	}
+	d = issuer.get(importPage).doc(t)
+	if got := d.Find("a.new-batch").AttrOr("href", ""); got != newBatch || squash(d.Find("a.new-batch").Text()) != "Create offers for this import" {
+		t.Errorf("issuer, finished import: batch link %q, want %q", got, newBatch)
+	}
+	if res := issuer.get(newBatch); res.Status != http.StatusOK || res.doc(t).Find(`select[name=import_job_id] option[value="`+j.ID+`"][selected]`).Length() != 1 {
+		t.Errorf("the batch form does not preselect the import: %d", res.Status)
+	}
+
+	// An import that has not run yet offers no batch.
+	pending, err := h.app.applicants.Upload(context.Background(), applicants.UploadRequest{ConfigurationID: "staff_badge", FileName: "second.json",
+		Data: []byte(`[{"employee_id": "E-300", "given_name": "Barbara", "family_name": "Liskov", "birthdate": "1939-11-07"}]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.applicants.Start(context.Background(), pending.ID, applicants.StartRequest{Mapping: pending.Mapping}); err != nil {
+		t.Fatal(err)
+	}
+	if n := issuer.get("/console/applicants/imports/" + pending.ID).doc(t).Find("a.new-batch").Length(); n != 0 {
+		t.Error("a pending import links to the batch form")
+	}
+
+	// Staff who may not make offers see no way to make them; the list of
+	// the applicant's offers is theirs to read.
+	auditor := h.newBrowser(t, staff.RoleAuditor)
+	d = auditor.get(applicantPage).doc(t)
+	if n := d.Find("a.new-offer").Length(); n != 0 {
+		t.Error("auditor, applicant page: Create offer shown")
+	}
+	if got := d.Find("a.applicant-offers").AttrOr("href", ""); got != offersOf {
+		t.Errorf("auditor, applicant page: offers link %q, want %q", got, offersOf)
+	}
+	if n := auditor.get(importPage).doc(t).Find("a.new-batch").Length(); n != 0 {
+		t.Error("auditor, finished import: Create offers for this import shown")
+	}
 }
 
 func TestConsoleOfferActions(t *testing.T) {

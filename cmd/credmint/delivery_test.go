@@ -754,7 +754,10 @@ func pdfPages(t *testing.T, b []byte) int {
 	pages := bytes.Count(b, []byte("/Type /Page\n")) + bytes.Count(b, []byte("/Type /Page\r")) + bytes.Count(b, []byte("/Type /Page "))
 	var count int
 	if i := bytes.Index(b, []byte("/Type /Pages")); i >= 0 {
-		rest := b[i:min(len(b), i+200)]
+		rest := b[i:]
+		if end := bytes.Index(rest, []byte(">>")); end >= 0 {
+			rest = rest[:end] // the page tree's dictionary; /Kids comes before /Count
+		}
 		if j := bytes.Index(rest, []byte("/Count ")); j >= 0 {
 			fmt.Sscan(string(rest[j+7:]), &count)
 		}

@@ -62,6 +62,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The outbox worker sends emails and SMS; offer batches run in the
 	// background too.
 	go a.runDelivery(ctx)
+	// The upstream identity provider is discovered in the background:
+	// credmint serves pre-authorized issuance while it is down.
+	go a.runAuthz(ctx)
 	banner(stdout, cfg, ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -22,12 +22,17 @@ type createOfferBody struct {
 	TxCode                     json.RawMessage `json:"tx_code"`
 	ExpiresIn                  *int64          `json:"expires_in"`
 	ByReference                *bool           `json:"by_reference"`
+	// Grant is "pre-authorized_code" (the default) or
+	// "authorization_code" (the person logs in; the offer carries
+	// issuer_state).
+	Grant string `json:"grant"`
 }
 
 // offerView is how the API shows an offer.
 type offerView struct {
 	ID                         string           `json:"id"`
 	State                      string           `json:"state"`
+	Grant                      string           `json:"grant"`
 	CredentialConfigurationIDs []string         `json:"credential_configuration_ids"`
 	OfferURI                   string           `json:"offer_uri,omitempty"`
 	CredentialOfferURI         string           `json:"credential_offer_uri,omitempty"`
@@ -74,6 +79,13 @@ func (b *createOfferBody) request() (issuance.CreateOfferRequest, error) {
 		ConfigurationIDs: b.CredentialConfigurationIDs,
 		Claims:           b.Claims,
 		ByReference:      b.ByReference,
+	}
+	switch b.Grant {
+	case "", "pre-authorized_code", issuance.GrantPreAuthorizedCode:
+	case "authorization_code":
+		req.Grant = issuance.GrantAuthorizationCode
+	default:
+		return req, &issuance.ValidationError{Fields: map[string]string{"grant": `must be "pre-authorized_code" or "authorization_code"`}}
 	}
 	if b.ExpiresIn != nil {
 		if *b.ExpiresIn <= 0 {
@@ -207,11 +219,14 @@ func (h *Handlers) view(o *issuance.Offer, links issuance.OfferLinks) offerView 
 	now := h.svc.Now()
 	self := h.svc.Issuer + "/api/v1/offers/" + o.ID
 	v := offerView{
-		ID: o.ID, State: string(o.EffectiveState(now)), CredentialConfigurationIDs: o.ConfigurationIDs,
+		ID: o.ID, State: string(o.EffectiveState(now)), Grant: "pre-authorized_code", CredentialConfigurationIDs: o.ConfigurationIDs,
 		OfferURI: links.OfferURI, CredentialOfferURI: links.CredentialOfferURI,
 		TxCodePolicy: o.TxCode, TxCodeAttempts: o.TxCodeAttempts, MaxTxCodeAttempts: o.MaxTxCodeAttempts,
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, FetchedAt: o.FetchedAt, RedeemedAt: o.RedeemedAt,
 		CredentialIssuedAt: o.IssuedAt, AcceptedAt: o.AcceptedAt, RevokedAt: o.RevokedAt, LockedAt: o.LockedAt,
+	}
+	if o.Grant == issuance.GrantAuthorizationCode {
+		v.Grant = "authorization_code"
 	}
 	if links.OfferURI != "" {
 		v.QRURL, v.QRSVGURL = self+"/qr.png", self+"/qr.svg"

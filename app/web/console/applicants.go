@@ -129,6 +129,12 @@ func (h *Handlers) ApplicantShow(c *gin.Context) error {
 	if a.ImportJobID != "" {
 		p.ImportHref = h.BasePath + "/console/applicants/imports/" + a.ImportJobID
 	}
+	if h.Delivery != nil { // the offers pages exist
+		p.OffersHref = h.BasePath + "/console/offers?applicant=" + url.QueryEscape(a.ID)
+		if Can(c, staff.PermManageOffers) && f.Configuration != nil {
+			p.NewOfferHref = h.BasePath + "/console/offers/new?applicant=" + url.QueryEscape(a.ID)
+		}
+	}
 	for _, cl := range f.Claims {
 		p.Claims = append(p.Claims, applicantview.Claim{Label: cl.Label, Key: cl.Key, Value: cl.Value})
 	}

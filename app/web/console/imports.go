@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -121,6 +122,9 @@ func (h *Handlers) jobProps(c *gin.Context, p *applicants.JobPage) applicantview
 		OnError: j.OnError, CreatedBy: j.CreatedBy, Created: j.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
 		ApplicantsHref: h.BasePath + "/console/applicants?import=" + j.ID, CSVHref: base + "/errors.csv",
 		CanCancel: Can(c, staff.PermManageApplicants) && !j.State.Finished(),
+	}
+	if h.Delivery != nil && j.State == applicants.JobDone && j.Imported > 0 && Can(c, staff.PermManageOffers) {
+		props.NewBatchHref = h.BasePath + "/console/offers/batches/new?import=" + url.QueryEscape(j.ID)
 	}
 	for _, e := range p.Errors {
 		props.BadRows = append(props.BadRows, applicantview.RowError{Row: e.Row, Message: e.Message})

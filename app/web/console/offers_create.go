@@ -21,11 +21,20 @@ type channelForm struct {
 	DeliveryChannel string `form:"delivery_channel"`
 	TxCodeChannel   string `form:"tx_code_channel"`
 	ExpiresInDays   string `form:"expires_in_days"`
+	// Grant is "pre-authorized_code" ("" too) or "authorization_code".
+	Grant string `form:"grant"`
 }
 
 // order reads the channels; a bad number of days is a field error.
 func (f *channelForm) order() (delivery.Order, components.Errors) {
 	o := delivery.Order{DeliveryChannel: f.DeliveryChannel, TxCodeChannel: f.TxCodeChannel}
+	switch f.Grant {
+	case "", "pre-authorized_code":
+	case "authorization_code":
+		o.Grant = issuance.GrantAuthorizationCode
+	default:
+		return o, components.Errors{"grant": "choose a PIN or a login"}
+	}
 	if s := strings.TrimSpace(f.ExpiresInDays); s != "" {
 		days, err := strconv.Atoi(s)
 		if err != nil || days < 1 || days > 90 {
@@ -38,7 +47,7 @@ func (f *channelForm) order() (delivery.Order, components.Errors) {
 
 func (h *Handlers) channels(f channelForm) offers.Channels {
 	c := offers.Channels{Delivery: f.DeliveryChannel, TxCode: f.TxCodeChannel, ExpiresInDays: f.ExpiresInDays,
-		EmailEnabled: h.Delivery.EmailEnabled, SMSEnabled: h.Delivery.SMSEnabled}
+		EmailEnabled: h.Delivery.EmailEnabled, SMSEnabled: h.Delivery.SMSEnabled, Grant: f.Grant}
 	if c.Delivery == "" {
 		c.Delivery = issuance.DeliveryPrint
 		if c.EmailEnabled {
@@ -67,6 +76,8 @@ func (h *Handlers) NewOffer(c *gin.Context) error {
 
 func (h *Handlers) renderNewOffer(c *gin.Context, status int, f newOfferForm, errs components.Errors) error {
 	p := offers.NewProps{Layout: h.Layout(c, "New offer"), ApplicantID: f.ApplicantID, Channels: h.channels(f.channelForm), Errors: errs}
+	// The login is offered when credmint is an authorization server.
+	p.Channels.LoginEnabled = h.Issuance.CodeGrant != nil
 	if f.ApplicantID != "" && h.Applicants != nil {
 		if a, err := h.Applicants.Get(c.Request.Context(), f.ApplicantID); err == nil {
 			p.ApplicantName = cmpOr(a.Name, a.ID)

@@ -22,6 +22,9 @@ func (h *Handlers) Token(c *gin.Context) error {
 		PreAuthorizedCode:    form.Get("pre-authorized_code"),
 		ClientID:             form.Get("client_id"),
 		AuthorizationDetails: form.Get("authorization_details"),
+		Code:                 form.Get("code"),
+		CodeVerifier:         form.Get("code_verifier"),
+		RedirectURI:          form.Get("redirect_uri"),
 	}
 	if form.Has("tx_code") {
 		v := form.Get("tx_code")

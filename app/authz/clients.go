@@ -1,0 +1,125 @@
+package authz
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Client is a wallet allowed to use the authorization endpoint.
+type Client struct {
+	ID   string
+	Name string
+	// RedirectURIs are compared with the request's redirect_uri exactly
+	// (RFC 9700 §2.1, simple string comparison).
+	RedirectURIs []string
+	// Registered is false for a public client admitted by the
+	// unregistered-clients policy.
+	Registered bool
+}
+
+// UnregisteredPolicy admits public wallet clients that are not registered:
+// any client_id, with a redirect URI of one of the allowed schemes.
+type UnregisteredPolicy struct {
+	Allowed bool
+	// Schemes are the redirect URI schemes accepted ("https", or a
+	// wallet's custom scheme such as "eudi-openid4vci").
+	Schemes []string
+}
+
+// Clients are the wallet clients credmint knows.
+type Clients struct {
+	registered   map[string]Client
+	unregistered UnregisteredPolicy
+}
+
+// NewClients checks the registered clients and the policy.
+func NewClients(registered []Client, policy UnregisteredPolicy) (*Clients, error) {
+	c := &Clients{registered: map[string]Client{}, unregistered: policy}
+	for i, cl := range registered {
+		if cl.ID == "" {
+			return nil, fmt.Errorf("authz: wallet client %d has no client_id", i)
+		}
+		if _, dup := c.registered[cl.ID]; dup {
+			return nil, fmt.Errorf("authz: wallet client %q appears twice", cl.ID)
+		}
+		if len(cl.RedirectURIs) == 0 {
+			return nil, fmt.Errorf("authz: wallet client %q has no redirect_uris", cl.ID)
+		}
+		for _, u := range cl.RedirectURIs {
+			if err := CheckRedirectURI(u); err != nil {
+				return nil, fmt.Errorf("authz: wallet client %q: %w", cl.ID, err)
+			}
+		}
+		cl.Registered = true
+		if cl.Name == "" {
+			cl.Name = cl.ID
+		}
+		c.registered[cl.ID] = cl
+	}
+	c.unregistered.Schemes = nil
+	for _, s := range policy.Schemes {
+		c.unregistered.Schemes = append(c.unregistered.Schemes, strings.ToLower(s))
+	}
+	return c, nil
+}
+
+// CheckRedirectURI reports whether raw can be a redirect URI: absolute,
+// without fragment (RFC 6749 §3.1.2), and with a host for http(s).
+func CheckRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "":
+		return fmt.Errorf("redirect URI %q is not an absolute URI", raw)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("redirect URI %q must not have a fragment", raw)
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
+		return fmt.Errorf("redirect URI %q has no host", raw)
+	case slices.Contains([]string{"javascript", "data", "vbscript", "file"}, strings.ToLower(u.Scheme)):
+		return fmt.Errorf("redirect URI %q has a scheme browsers must not be sent to", raw)
+	}
+	return nil
+}
+
+// Resolve returns the client clientID when redirectURI is one of its
+// redirect URIs. Anything else is a page: an unknown client or an
+// unregistered redirect URI must never be redirected to (RFC 6749 §4.1.2.1).
+func (c *Clients) Resolve(clientID, redirectURI string) (*Client, *PageError) {
+	if clientID == "" {
+		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is incomplete",
+			"The request has no client_id, so credmint cannot tell which wallet sent you here. Go back to your wallet and start again.")
+	}
+	if redirectURI == "" {
+		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is incomplete",
+			"The request has no redirect_uri. Go back to your wallet and start again.")
+	}
+	if cl, ok := c.registered[clientID]; ok {
+		if !slices.Contains(cl.RedirectURIs, redirectURI) {
+			return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "Unknown return address",
+				"The wallet asked to return to an address that is not registered for it, so credmint will not send you there.")
+		}
+		return &cl, nil
+	}
+	if !c.unregistered.Allowed {
+		return nil, pageError(http.StatusBadRequest, CodeInvalidClient, "Unknown wallet",
+			"This wallet is not registered with the issuer. Ask the issuer which wallets it supports.")
+	}
+	u, err := url.Parse(redirectURI)
+	if CheckRedirectURI(redirectURI) != nil || err != nil || !slices.Contains(c.unregistered.Schemes, strings.ToLower(u.Scheme)) {
+		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "Unknown return address",
+			"The wallet asked to return to an address this issuer does not accept, so credmint will not send you there.")
+	}
+	return &Client{ID: clientID, Name: clientID, RedirectURIs: []string{redirectURI}}, nil
+}
+
+// Lookup returns the client clientID as Resolve would admit it with
+// redirectURI, or nil.
+func (c *Clients) Lookup(clientID, redirectURI string) *Client {
+	cl, perr := c.Resolve(clientID, redirectURI)
+	if perr != nil {
+		return nil
+	}
+	return cl
+}

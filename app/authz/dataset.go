@@ -1,0 +1,151 @@
+package authz
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"credmint/app/applicants"
+	"credmint/app/credential"
+	"credmint/app/issuance"
+)
+
+// datasets builds the credential dataset of every configuration of r for
+// the person who logged in: the upstream claims mapped by the
+// configuration, merged with the uploaded data (the offer's claims for
+// issuer_state, else the matched applicant's) by its applicant_match.data
+// policy, then checked against the configuration. It returns the datasets
+// by configuration id and the matched applicant. A refusal is a *PageError
+// for the person (no matching record, an offer made for someone else,
+// incomplete data); other failures are server errors.
+func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[string]map[string]any, string, *PageError) {
+	var offer *issuance.Offer
+	var uploaded map[string]any
+	if r.OfferID != "" {
+		o, err := s.Store.Offer(ctx, r.OfferID)
+		if err == nil {
+			uploaded, err = issuance.OpenOfferClaims(s.Sealer, o)
+		}
+		if err != nil {
+			return nil, "", s.serverFailure("reading the offer of issuer_state", err)
+		}
+		offer = o
+	}
+	out := map[string]map[string]any{}
+	applicantID := ""
+	if offer != nil {
+		applicantID = offer.ApplicantID
+	}
+	for _, cid := range r.ConfigurationIDs {
+		cfg, err := s.Catalog.Configuration(ctx, cid)
+		if err != nil {
+			return nil, "", s.serverFailure("reading configuration "+cid, err)
+		}
+		data := uploaded
+		if cfg.ApplicantMatch != nil {
+			a, perr := s.match(ctx, cfg, id)
+			if perr != nil {
+				return nil, "", perr
+			}
+			if offer != nil && offer.ApplicantID != "" && a.ID != offer.ApplicantID {
+				return nil, "", pageError(http.StatusForbidden, CodeAccessDenied, "This offer is for someone else",
+					"The credential offer you scanned was made for another person than the one you signed in as. Sign in with your own account, or ask the issuer.")
+			}
+			if data == nil {
+				data = a.Claims
+			}
+			applicantID = a.ID
+		}
+		merged := MapUpstream(cfg.UpstreamClaims, id.Claims)
+		if data != nil {
+			if cfg.ApplicantMatch.MergePolicy() == credential.DataFillGaps {
+				merged = merge(data, merged)
+			} else {
+				merged = merge(merged, data)
+			}
+		}
+		if errs := cfg.CheckDataset(merged); len(errs) > 0 {
+			return nil, "", pageError(http.StatusConflict, CodeAccessDenied, "Your data is incomplete",
+				fmt.Sprintf("The issuer cannot make the %s for you: %s %s. Contact the issuer.", displayName(cfg), errs[0].Field, errs[0].Reason))
+		}
+		out[cid] = merged
+	}
+	return out, applicantID, nil
+}
+
+// match finds the uploaded applicant record of the person by the
+// configuration's applicant_match.
+func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *Identity) (*applicants.Applicant, *PageError) {
+	m := cfg.ApplicantMatch
+	value := ""
+	if v, ok := lookup(id.Claims, m.UpstreamClaim); ok {
+		value = text(v)
+	}
+	var a *applicants.Applicant
+	err := applicants.ErrNotFound
+	if s.Applicants != nil && value != "" {
+		a, err = s.Applicants.Match(ctx, cfg.ID, m.By, value)
+	}
+	switch {
+	case err == nil:
+		return a, nil
+	case errors.Is(err, applicants.ErrConflict):
+		return nil, pageError(http.StatusConflict, CodeAccessDenied, "We found more than one record",
+			fmt.Sprintf("Several of the issuer's records for the %s match your account, so the issuer cannot tell which is yours. Contact the issuer.", displayName(cfg)))
+	case !errors.Is(err, applicants.ErrNotFound):
+		return nil, s.serverFailure("matching an applicant", err)
+	case cfg.NoMatchPolicy() == credential.NoMatchReview:
+		// Review (deferred issuance) does not exist yet: refused like deny,
+		// with its own message.
+		return nil, pageError(http.StatusForbidden, CodeAccessDenied, "Your request needs a review",
+			fmt.Sprintf("The issuer has no record for you for the %s yet, and requests without a record must be reviewed by staff, which this issuer cannot do online yet. Contact the issuer.", displayName(cfg)))
+	}
+	return nil, pageError(http.StatusForbidden, CodeAccessDenied, "No record found for you",
+		fmt.Sprintf("The issuer has no record for you for the %s, so it cannot issue it. If you think this is wrong, contact the issuer.", displayName(cfg)))
+}
+
+// serverFailure logs cause and returns the page of an unexpected failure.
+func (s *Service) serverFailure(what string, cause error) *PageError {
+	s.Log.Error("authorization failed: "+what, "error", cause.Error())
+	return pageError(http.StatusInternalServerError, CodeServerError, "Something went wrong",
+		"The issuer could not finish your request. Try again later from your wallet.")
+}
+
+// displayName is a configuration's name for people.
+func displayName(cfg *credential.Configuration) string {
+	for _, d := range cfg.Display {
+		if d.Name != "" {
+			return d.Name
+		}
+	}
+	return cfg.ID
+}
+
+// sealDatasets seals the datasets of request id for storage.
+func (s *Service) sealDatasets(requestID string, datasets map[string]map[string]any) ([]byte, error) {
+	raw, err := json.Marshal(datasets)
+	if err != nil {
+		return nil, fmt.Errorf("authz: encoding datasets: %w", err)
+	}
+	return s.Sealer.Seal(raw, datasetsAAD(requestID))
+}
+
+// openDatasets opens datasets sealed by sealDatasets.
+func (s *Service) openDatasets(requestID string, sealed []byte) (map[string]map[string]any, error) {
+	raw, err := s.Sealer.Open(sealed, datasetsAAD(requestID))
+	if err != nil {
+		return nil, fmt.Errorf("authz: opening datasets of %s: %w", requestID, err)
+	}
+	var out map[string]map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("authz: decoding datasets of %s: %w", requestID, err)
+	}
+	return out, nil
+}
+
+func datasetsAAD(requestID string) []byte { return []byte("authz datasets\x00" + requestID) }
