@@ -115,12 +115,14 @@ func banner(w io.Writer, cfg *config.Config, addr string) {
   metadata      %s/.well-known/openid-credential-issuer%s
   database      %s
 
+Operator console:          %s/console/
+                           (first admin: credmint users create --email you@example.org --role admin)
 Create an admin API key:   credmint apikeys create --name backoffice
                            (or: go run ./cmd/credmint apikeys create --name backoffice)
 Create an offer:           see README.md, docs/admin-api.md and %s/api/v1/openapi.json
 Configuration reference:   docs/configuration.md
 
-`, cfg.Environment, cfg.PublicURL, addr, originOf(cfg.PublicURL), cfg.BasePath(), redactDB(cfg.DatabaseURL), cfg.PublicURL)
+`, cfg.Environment, cfg.PublicURL, addr, originOf(cfg.PublicURL), cfg.BasePath(), redactDB(cfg.DatabaseURL), cfg.PublicURL, cfg.PublicURL)
 }
 
 func originOf(publicURL string) string {
