@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // WalletClient is a wallet registered for the authorization code flow.
@@ -23,6 +24,22 @@ type AuthorizationConfig struct {
 	RequirePAR *bool `yaml:"require_par" env:"REQUIRE_PAR"`
 	// UnregisteredClients admits wallets that are not in wallet_clients.
 	UnregisteredClients UnregisteredClientsConfig `yaml:"unregistered_clients" envPrefix:"UNREGISTERED_CLIENTS_"`
+	// RefreshTokens makes the authorization_code grant's token response
+	// carry a refresh token (RFC 6749 §6), rotated on every use. Off by
+	// default; never for the pre-authorized code grant.
+	RefreshTokens bool `yaml:"refresh_tokens" env:"REFRESH_TOKENS"`
+	// RefreshTokenLifetime is how long after the login the wallet may keep
+	// refreshing (rotation does not extend it). Default 24h.
+	RefreshTokenLifetime time.Duration `yaml:"refresh_token_lifetime" env:"REFRESH_TOKEN_LIFETIME"`
+}
+
+// RefreshTokenLifetime is authorization.refresh_token_lifetime, 24h when
+// unset.
+func (c *Config) RefreshTokenLifetime() time.Duration {
+	if c.Authorization.RefreshTokenLifetime == 0 {
+		return 24 * time.Hour
+	}
+	return c.Authorization.RefreshTokenLifetime
 }
 
 // UnregisteredClientsConfig is the policy for unregistered public wallets.
@@ -55,6 +72,9 @@ func (c *Config) validateAuthz() error {
 				return &FieldError{fmt.Sprintf("%s.redirect_uris[%d]", field, j), reason}
 			}
 		}
+	}
+	if d := c.Authorization.RefreshTokenLifetime; d != 0 && (d < time.Minute || d > 90*24*time.Hour) {
+		return &FieldError{"authorization.refresh_token_lifetime", "must be between 1m and 2160h (90 days), such as 24h"}
 	}
 	u := c.Authorization.UnregisteredClients
 	if u.Allowed && len(u.RedirectURISchemes) == 0 {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"credmint/app/credential"
 )
@@ -58,6 +59,26 @@ credential_configurations:
 	}
 }
 
+func TestRefreshTokensDefaultOff(t *testing.T) {
+	c := &Config{}
+	if c.Authorization.RefreshTokens || c.RefreshTokenLifetime() != 24*time.Hour {
+		t.Errorf("refresh tokens: got %v, lifetime %v; want off and 24h", c.Authorization.RefreshTokens, c.RefreshTokenLifetime())
+	}
+	t.Setenv("CREDMINT_AUTHORIZATION_REFRESH_TOKENS", "true")
+	t.Setenv("CREDMINT_AUTHORIZATION_REFRESH_TOKEN_LIFETIME", "2h")
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("authorization: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Authorization.RefreshTokens || c.RefreshTokenLifetime() != 2*time.Hour {
+		t.Errorf("from the environment: got %v, %v; want on and 2h", c.Authorization.RefreshTokens, c.RefreshTokenLifetime())
+	}
+}
+
 func TestRequirePARDefaultsToTrue(t *testing.T) {
 	c := &Config{}
 	if !c.RequirePAR() {
@@ -81,6 +102,8 @@ func TestAuthzValidateNamesTheField(t *testing.T) {
 		{"wallet redirect with fragment", "wallet_clients: [{client_id: a, redirect_uris: ['https://w.example/cb#x']}]", "wallet_clients[0].redirect_uris[0]", nil},
 		{"wallet javascript redirect", "wallet_clients: [{client_id: a, redirect_uris: ['javascript:alert(1)']}]", "wallet_clients[0].redirect_uris[0]", nil},
 		{"unregistered without schemes", "authorization: {unregistered_clients: {allowed: true}}", "authorization.unregistered_clients.redirect_uri_schemes", nil},
+		{"refresh token lifetime too short", "authorization: {refresh_tokens: true, refresh_token_lifetime: 10s}", "authorization.refresh_token_lifetime", nil},
+		{"refresh token lifetime from the environment", "authorization: {}", "authorization.refresh_token_lifetime", map[string]string{"CREDMINT_AUTHORIZATION_REFRESH_TOKEN_LIFETIME": "-1h"}},
 		{"unregistered scheme with colon", "authorization: {unregistered_clients: {allowed: true, redirect_uri_schemes: ['https://']}}", "authorization.unregistered_clients.redirect_uri_schemes[0]", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -69,6 +69,8 @@ type Config struct {
 	// flow; Authorization tunes the authorization server (see authz.go).
 	WalletClients []WalletClient      `yaml:"wallet_clients"`
 	Authorization AuthorizationConfig `yaml:"authorization" envPrefix:"AUTHORIZATION_"`
+	// ConsoleSSO is single sign-on for console staff (see console_sso.go).
+	ConsoleSSO ConsoleSSOConfig `yaml:"console_sso" envPrefix:"CONSOLE_SSO_"`
 
 	// CredentialConfigurations are upserted into the database at start.
 	CredentialConfigurations []credential.Configuration `yaml:"credential_configurations"`
@@ -220,6 +222,7 @@ func (c *Config) Defaults() {
 	if c.TxCode.MaxAttempts == 0 {
 		c.TxCode.MaxAttempts = 5
 	}
+	c.ConsoleSSO.defaults()
 	if len(c.CredentialConfigurations) == 0 && c.Path == "" {
 		c.CredentialConfigurations = []credential.Configuration{ExampleConfiguration(c.PublicURL)}
 	}
@@ -321,6 +324,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateAuthz(); err != nil {
+		return err
+	}
+	if err := c.ConsoleSSO.validate(c.Environment); err != nil {
 		return err
 	}
 	seen := map[string]bool{}

@@ -242,10 +242,11 @@ func (s *Store) AuthCode(ctx context.Context, hash string) (*authz.Code, error) 
 // RedeemAuthCode spends the code whose hash is hash by one conditional
 // update (unused and unexpired at now), redeems the code's offer when it
 // has one (created or fetched and unexpired: the offer's issuer_state is
-// used once), inserts tok and writes ev, in one transaction. Of concurrent
+// used once), inserts tok and rt (when not nil) and writes ev, in one
+// transaction. Of concurrent
 // redemptions exactly one wins; issuance.ErrConflict, with nothing written,
 // for the others.
-func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time, tok *issuance.AccessToken, ev audit.Event) error {
+func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time, tok *issuance.AccessToken, rt *authz.RefreshToken, ev audit.Event) error {
 	row, err := toAccessTokenRow(tok)
 	if err != nil {
 		return err
@@ -262,7 +263,10 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time, 
 				return errUnchanged
 			}
 		}
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return insertRefreshToken(tx, rt)
 	}
 	err = s.transition(ctx, ev, then,
 		"UPDATE auth_codes SET used_at = ?, access_token_id = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?",
@@ -277,13 +281,18 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time, 
 }
 
 // RevokeAuthCodeTokens revokes the access token issued with the code whose
-// hash is hash (when not revoked yet) and writes ev, in one transaction.
+// hash is hash (when not revoked yet) and the refresh token family of the
+// code, and writes ev, in one transaction.
 func (s *Store) RevokeAuthCodeTokens(ctx context.Context, hash string, at time.Time, ev audit.Event) error {
 	at = utc(at)
 	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Exec(`UPDATE access_tokens SET revoked_at = ?
 			WHERE revoked_at IS NULL AND id IN (SELECT access_token_id FROM auth_codes WHERE hash = ?)`, at, hash).Error
 		if err != nil {
+			return err
+		}
+		// The refresh tokens descended from the code go too.
+		if err := revokeFamily(tx, "family_id IN (SELECT id FROM auth_codes WHERE hash = ?)", hash, at); err != nil {
 			return err
 		}
 		return insertAudit(tx, ev)

@@ -113,13 +113,13 @@ func TestRedeemAuthCodeConcurrently(t *testing.T) {
 		if err := s.CloseAuthRequest(ctx, "azr_1", []authz.Stage{authz.StagePushed}, t0, code, authzEvent("authorization.approved", "azr_1")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RedeemAuthCode(ctx, code.Hash, t0.Add(time.Minute), newToken("late", ""), authzEvent("authorization_code.redeemed", "azr_1")); !errors.Is(err, issuance.ErrConflict) {
+		if err := s.RedeemAuthCode(ctx, code.Hash, t0.Add(time.Minute), newToken("late", ""), nil, authzEvent("authorization_code.redeemed", "azr_1")); !errors.Is(err, issuance.ErrConflict) {
 			t.Errorf("redeeming an expired code: got %v, want ErrConflict", err)
 		}
 		errs := race(func(i int) error {
 			tok := newToken(fmt.Sprintf("t%02d", i), "")
 			tok.ClaimsSealed, tok.ApplicantID = []byte("sealed"), "app_1"
-			return s.RedeemAuthCode(ctx, code.Hash, t0, tok, authzEvent("authorization_code.redeemed", "azr_1"))
+			return s.RedeemAuthCode(ctx, code.Hash, t0, tok, nil, authzEvent("authorization_code.redeemed", "azr_1"))
 		})
 		if ok, conflicts := tally(t, errs); ok != 1 || conflicts != racers-1 {
 			t.Fatalf("concurrent redemptions: %d won, %d conflicts; want 1 and %d", ok, conflicts, racers-1)
@@ -165,7 +165,7 @@ func TestRedeemAuthCodeRedeemsOffer(t *testing.T) {
 			if err := s.CloseAuthRequest(ctx, rid, []authz.Stage{authz.StagePushed}, t0, code, authzEvent("authorization.approved", rid)); err != nil {
 				t.Fatal(err)
 			}
-			err := s.RedeemAuthCode(ctx, code.Hash, t0, newToken("tok_"+rid, offerID), authzEvent("authorization_code.redeemed", rid))
+			err := s.RedeemAuthCode(ctx, code.Hash, t0, newToken("tok_"+rid, offerID), nil, authzEvent("authorization_code.redeemed", rid))
 			if offerID == "o2" {
 				if !errors.Is(err, issuance.ErrConflict) {
 					t.Errorf("code of a revoked offer: got %v, want ErrConflict", err)

@@ -86,7 +86,7 @@ func (s *Service) pushedRequest(ctx context.Context, q url.Values) (*Request, er
 	} else if err != nil {
 		return nil, err
 	}
-	if r.ClientID != q.Get("client_id") || s.Clients.Lookup(r.ClientID, r.RedirectURI) == nil {
+	if r.ClientID != q.Get("client_id") || s.Clients.Lookup(ctx, r.ClientID, r.RedirectURI) == nil {
 		return nil, unknown
 	}
 	if r.Stage != StagePushed || !s.now().Before(r.ExpiresAt) {
@@ -101,7 +101,7 @@ func (s *Service) directRequest(ctx context.Context, q url.Values) (*Request, er
 		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is not valid",
 			"The request names its wallet or return address more than once. Go back to your wallet and start again.")
 	}
-	cl, perr := s.Clients.Resolve(q.Get("client_id"), q.Get("redirect_uri"))
+	cl, perr := s.Clients.Resolve(ctx, q.Get("client_id"), q.Get("redirect_uri"))
 	if perr != nil {
 		return nil, perr
 	}

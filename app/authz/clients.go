@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -33,6 +34,9 @@ type UnregisteredPolicy struct {
 type Clients struct {
 	registered   map[string]Client
 	unregistered UnregisteredPolicy
+	// db holds the clients registered in the console (clients_store.go);
+	// nil when there are none.
+	db *clientStore
 }
 
 // NewClients checks the registered clients and the policy.
@@ -86,7 +90,7 @@ func CheckRedirectURI(raw string) error {
 // Resolve returns the client clientID when redirectURI is one of its
 // redirect URIs. Anything else is a page: an unknown client or an
 // unregistered redirect URI must never be redirected to (RFC 6749 §4.1.2.1).
-func (c *Clients) Resolve(clientID, redirectURI string) (*Client, *PageError) {
+func (c *Clients) Resolve(ctx context.Context, clientID, redirectURI string) (*Client, *PageError) {
 	if clientID == "" {
 		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is incomplete",
 			"The request has no client_id, so credmint cannot tell which wallet sent you here. Go back to your wallet and start again.")
@@ -95,12 +99,17 @@ func (c *Clients) Resolve(clientID, redirectURI string) (*Client, *PageError) {
 		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is incomplete",
 			"The request has no redirect_uri. Go back to your wallet and start again.")
 	}
-	if cl, ok := c.registered[clientID]; ok {
+	cl, err := c.find(ctx, clientID)
+	if err != nil {
+		return nil, pageError(http.StatusServiceUnavailable, CodeTemporarilyUnavailable, "Try again in a moment",
+			"credmint could not look up the wallet right now. Go back to your wallet and try again in a moment.")
+	}
+	if cl != nil {
 		if !slices.Contains(cl.RedirectURIs, redirectURI) {
 			return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "Unknown return address",
 				"The wallet asked to return to an address that is not registered for it, so credmint will not send you there.")
 		}
-		return &cl, nil
+		return cl, nil
 	}
 	if !c.unregistered.Allowed {
 		return nil, pageError(http.StatusBadRequest, CodeInvalidClient, "Unknown wallet",
@@ -116,8 +125,8 @@ func (c *Clients) Resolve(clientID, redirectURI string) (*Client, *PageError) {
 
 // Lookup returns the client clientID as Resolve would admit it with
 // redirectURI, or nil.
-func (c *Clients) Lookup(clientID, redirectURI string) *Client {
-	cl, perr := c.Resolve(clientID, redirectURI)
+func (c *Clients) Lookup(ctx context.Context, clientID, redirectURI string) *Client {
+	cl, perr := c.Resolve(ctx, clientID, redirectURI)
 	if perr != nil {
 		return nil
 	}

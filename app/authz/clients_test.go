@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"net/http"
 	"testing"
 )
@@ -37,7 +38,7 @@ func TestClientsResolve(t *testing.T) {
 		{"registered still exact when open", open, "wallet.example", "https://elsewhere.example/cb", "", CodeInvalidRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cl, perr := tc.clients.Resolve(tc.clientID, tc.redirect)
+			cl, perr := tc.clients.Resolve(context.Background(), tc.clientID, tc.redirect)
 			if tc.wantName != "" {
 				if perr != nil || cl.Name != tc.wantName {
 					t.Fatalf("got %+v, %v; want client %q", cl, perr, tc.wantName)

@@ -55,13 +55,13 @@ func (s *Service) ExchangeCode(ctx context.Context, req issuance.TokenRequest) (
 	case !s.now().Before(c.ExpiresAt):
 		return nil, invalidGrant("the authorization code has expired")
 	}
-	tok, resp, err := s.newToken(c)
+	tok, rt, resp, err := s.newToken(c)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	ev := audit.New(ctx, now, "authorization_code.redeemed", "auth_request", c.RequestID, map[string]string{"access_token_id": tok.ID, "client_id": c.ClientID})
-	err = s.Store.RedeemAuthCode(ctx, h, now, tok, ev)
+	err = s.Store.RedeemAuthCode(ctx, h, now, tok, rt, ev)
 	if errors.Is(err, issuance.ErrConflict) {
 		// Lost a race, expired meanwhile, or the offer is gone: read again.
 		if c, rerr := s.Store.AuthCode(ctx, h); rerr == nil && c.UsedAt != nil {
@@ -96,24 +96,25 @@ func pkceMatches(verifier, challenge string) bool {
 // newToken builds the access token of code c and the token response: the
 // datasets move from the code (sealed for its request) into the token
 // (sealed for the token); RAR requests get credential_identifiers
-// (OID4VCI §6.2).
-func (s *Service) newToken(c *Code) (*issuance.AccessToken, *issuance.TokenResponse, error) {
+// (OID4VCI §6.2); with refresh tokens on, the response carries the first
+// refresh token of the code's family (RFC 6749 §5.1).
+func (s *Service) newToken(c *Code) (*issuance.AccessToken, *RefreshToken, *issuance.TokenResponse, error) {
 	value, err := s.random(32)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	now := s.now()
 	tok := &issuance.AccessToken{Hash: hash(value), OfferID: c.OfferID, ConfigurationIDs: c.ConfigurationIDs, ClientID: c.ClientID,
 		ApplicantID: c.ApplicantID, CreatedAt: now, ExpiresAt: now.Add(s.Policy.AccessTokenLifetime)}
 	if tok.ID, err = s.randomID("tok_"); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	datasets, err := s.openDatasets(c.RequestID, c.DatasetsSealed)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if tok.ClaimsSealed, err = issuance.SealDatasets(s.Sealer, tok.ID, datasets); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	resp := &issuance.TokenResponse{AccessToken: value, TokenType: issuance.TokenTypeBearer, ExpiresIn: int(s.Policy.AccessTokenLifetime.Seconds())}
 	if c.AuthorizationDetails {
@@ -125,7 +126,12 @@ func (s *Service) newToken(c *Code) (*issuance.AccessToken, *issuance.TokenRespo
 				Type: issuance.AuthDetailsType, CredentialConfigurationID: id, CredentialIdentifiers: []string{ident}})
 		}
 	}
-	return tok, resp, nil
+	rt, rtValue, err := s.newRefreshToken(tok, datasets, c.ID, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	resp.RefreshToken = rtValue
+	return tok, rt, resp, nil
 }
 
 // credentialIdentifier names the one dataset of a grant for a

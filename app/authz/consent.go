@@ -50,7 +50,7 @@ func (s *Service) Consent(ctx context.Context, id string, browser Browser) (*Con
 		return nil, s.internal(r, err)
 	}
 	v := &ConsentView{RequestID: r.ID, ClientName: r.ClientID, RedirectOrigin: origin(r.RedirectURI)}
-	if cl := s.Clients.Lookup(r.ClientID, r.RedirectURI); cl != nil {
+	if cl := s.Clients.Lookup(ctx, r.ClientID, r.RedirectURI); cl != nil {
 		v.ClientName, v.ClientRegistered = cl.Name, cl.Registered
 	}
 	for _, cid := range r.ConfigurationIDs {

@@ -26,7 +26,7 @@ func (s *Service) Push(ctx context.Context, form url.Values) (*PARResponse, erro
 	if form.Has("request_uri") {
 		return nil, jsonError(http.StatusBadRequest, CodeInvalidRequest, "request_uri must not be sent to the pushed authorization request endpoint")
 	}
-	cl, perr := s.Clients.Resolve(form.Get("client_id"), form.Get("redirect_uri"))
+	cl, perr := s.Clients.Resolve(ctx, form.Get("client_id"), form.Get("redirect_uri"))
 	if perr != nil {
 		code := CodeInvalidRequest
 		if perr.Code == CodeInvalidClient {

@@ -48,6 +48,10 @@ type Policy struct {
 	CodeLifetime time.Duration
 	// AccessTokenLifetime is the lifetime of the access tokens issued.
 	AccessTokenLifetime time.Duration
+	// RefreshTokens turns on refresh tokens for the authorization code
+	// grant (RFC 6749 §6); RefreshTokenLifetime bounds a family (24 h).
+	RefreshTokens        bool
+	RefreshTokenLifetime time.Duration
 }
 
 // Deps are the collaborators of a Service.
@@ -96,7 +100,7 @@ func New(d Deps) (*Service, error) {
 	for _, v := range []struct {
 		d   *time.Duration
 		def time.Duration
-	}{{&p.RequestURILifetime, time.Minute}, {&p.LoginLifetime, 10 * time.Minute}, {&p.CodeLifetime, time.Minute}, {&p.AccessTokenLifetime, 5 * time.Minute}} {
+	}{{&p.RequestURILifetime, time.Minute}, {&p.LoginLifetime, 10 * time.Minute}, {&p.CodeLifetime, time.Minute}, {&p.AccessTokenLifetime, 5 * time.Minute}, {&p.RefreshTokenLifetime, 24 * time.Hour}} {
 		if *v.d <= 0 {
 			*v.d = v.def
 		}
@@ -126,6 +130,9 @@ func (s *Service) ServerMetadata(m map[string]any) {
 	m["response_modes_supported"] = []string{"query"}
 	m["code_challenge_methods_supported"] = []string{"S256"}
 	m["authorization_response_iss_parameter_supported"] = true
+	if gt, ok := m["grant_types_supported"].([]string); ok && s.Policy.RefreshTokens {
+		m["grant_types_supported"] = append(gt, issuance.GrantRefreshToken) // RFC 8414 §2
+	}
 	if scopes := s.scopes(context.Background()); len(scopes) > 0 {
 		m["scopes_supported"] = scopes
 	}

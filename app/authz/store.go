@@ -118,9 +118,10 @@ type Store interface {
 	AuthCode(ctx context.Context, hash string) (*Code, error)
 	// RedeemAuthCode spends the code with one conditional update (unused,
 	// unexpired at now), redeems its offer when it has one (created or
-	// fetched, unexpired), inserts tok and writes ev, in one transaction;
+	// fetched, unexpired), inserts tok (and rt, when not nil) and writes
+	// ev, in one transaction;
 	// ErrConflict, with nothing written, when either update is refused.
-	RedeemAuthCode(ctx context.Context, hash string, now time.Time, tok *issuance.AccessToken, ev audit.Event) error
+	RedeemAuthCode(ctx context.Context, hash string, now time.Time, tok *issuance.AccessToken, rt *RefreshToken, ev audit.Event) error
 	// RevokeAuthCodeTokens revokes the access token issued with the code
 	// and writes ev.
 	RevokeAuthCodeTokens(ctx context.Context, hash string, at time.Time, ev audit.Event) error
@@ -129,4 +130,5 @@ type Store interface {
 	OfferByCode(ctx context.Context, hash string) (*issuance.Offer, error)
 	// Offer returns the offer with id.
 	Offer(ctx context.Context, id string) (*issuance.Offer, error)
+	RefreshStore
 }

@@ -16,6 +16,9 @@ type CodeGrant interface {
 	// ExchangeCode serves grant_type=authorization_code (RFC 6749 §4.1.3,
 	// OID4VCI §6.1).
 	ExchangeCode(ctx context.Context, req TokenRequest) (*TokenResponse, error)
+	// Refresh serves grant_type=refresh_token (RFC 6749 §6);
+	// unsupported_grant_type when refresh tokens are off.
+	Refresh(ctx context.Context, req TokenRequest) (*TokenResponse, error)
 	// ServerMetadata adds the authorization endpoint's members to the
 	// authorization server metadata (RFC 8414 §2).
 	ServerMetadata(m map[string]any)

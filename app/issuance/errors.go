@@ -31,6 +31,7 @@ const (
 const (
 	GrantPreAuthorizedCode = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token" // RFC 6749 §6, after the authorization code grant only
 	TokenTypeBearer        = "Bearer"
 	AuthDetailsType        = "openid_credential"
 	ProofJWTType           = "openid4vci-proof+jwt"

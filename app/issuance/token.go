@@ -27,6 +27,8 @@ type TokenRequest struct {
 	Code         string
 	CodeVerifier string
 	RedirectURI  string
+	// RefreshToken is the refresh_token grant's (RFC 6749 §6).
+	RefreshToken string
 }
 
 // TokenResponse is the successful token response (OID4VCI §6.2).
@@ -35,6 +37,8 @@ type TokenResponse struct {
 	TokenType            string                `json:"token_type"`
 	ExpiresIn            int                   `json:"expires_in"`
 	AuthorizationDetails []AuthorizationDetail `json:"authorization_details,omitempty"`
+	// RefreshToken is set when refresh tokens are on (RFC 6749 §5.1).
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // AuthorizationDetail is an openid_credential authorization details entry
@@ -57,6 +61,11 @@ func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, 
 			return nil, badRequest(CodeUnsupportedGrantType, "this issuer has no authorization endpoint: use the pre-authorized code grant")
 		}
 		return s.CodeGrant.ExchangeCode(ctx, req)
+	case GrantRefreshToken:
+		if s.CodeGrant == nil {
+			return nil, badRequest(CodeUnsupportedGrantType, "refresh tokens are not enabled on this issuer")
+		}
+		return s.CodeGrant.Refresh(ctx, req)
 	default:
 		return nil, badRequest(CodeUnsupportedGrantType, "grant_type %q is not supported", req.GrantType)
 	}

@@ -27,11 +27,12 @@ const (
 	PermReadAudit            Permission = "audit:read"
 	PermManageUsers          Permission = "users:write"
 	PermManageAPIKeys        Permission = "apikeys:write"
+	PermManageWalletClients  Permission = "wallet_clients:write"
 )
 
 var grants = map[string][]Permission{
 	RoleAdmin: {PermRead, PermManageConfigurations, PermManageApplicants, PermManageOffers, PermManageCredentials,
-		PermReview, PermReadAudit, PermManageUsers, PermManageAPIKeys},
+		PermReview, PermReadAudit, PermManageUsers, PermManageAPIKeys, PermManageWalletClients},
 	RoleIssuer:   {PermRead, PermManageApplicants, PermManageOffers, PermManageCredentials},
 	RoleReviewer: {PermRead, PermReview},
 	RoleAuditor:  {PermRead, PermReadAudit},

@@ -121,6 +121,12 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 
 // createUser is CreateUser with extra audit details.
 func (s *Service) createUser(ctx context.Context, n NewUser, details map[string]string) (*User, error) {
+	return s.createUserWith(ctx, n, "", details)
+}
+
+// createUserWith is createUser for an account linked to the single sign-on
+// subject ssoSubject ("" for none).
+func (s *Service) createUserWith(ctx context.Context, n NewUser, ssoSubject string, details map[string]string) (*User, error) {
 	email, err := normalizeEmail(n.Email)
 	if err != nil {
 		return nil, err
@@ -128,7 +134,7 @@ func (s *Service) createUser(ctx context.Context, n NewUser, details map[string]
 	if !ValidRole(n.Role) {
 		return nil, &FieldError{"role", "must be one of " + strings.Join(Roles, ", ")}
 	}
-	u := &User{Email: email, Name: strings.TrimSpace(n.Name), Role: n.Role, CreatedAt: s.now()}
+	u := &User{Email: email, Name: strings.TrimSpace(n.Name), Role: n.Role, SSOSubject: ssoSubject, CreatedAt: s.now()}
 	if n.Password != "" {
 		if u.PasswordHash, err = s.hashPassword(n.Password); err != nil {
 			return nil, err

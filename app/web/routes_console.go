@@ -15,6 +15,7 @@ func (s *Server) consoleRoutes(g *gin.RouterGroup) {
 	con := g.Group("/console", s.csrf, consoleNoStore)
 	con.GET("/login", s.page(ch.LoginPage))
 	con.POST("/login", limitBody(limitSmall), s.page(ch.Login))
+	s.consoleSSORoutes(con)
 
 	in := con.Group("", s.consoleSession)
 	in.POST("/logout", s.page(ch.Logout))
@@ -23,4 +24,5 @@ func (s *Server) consoleRoutes(g *gin.RouterGroup) {
 	s.applicantsRoutes(in)
 	s.offersRoutes(in)
 	s.adminRoutes(in)
+	s.walletsRoutes(in)
 }

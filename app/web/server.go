@@ -54,6 +54,10 @@ type Deps struct {
 	// Authz is credmint's authorization server (PAR, /authorize, the
 	// upstream login and consent); nil leaves it out.
 	Authz *authz.Service
+	// StaffSSO is single sign-on for console staff; nil leaves
+	// /console/sso/* out. SSOName labels its button.
+	StaffSSO *staff.SSO
+	SSOName  string
 	// DevIdP is the development identity provider (app/devidp), served at
 	// {BasePath}/dev-idp; nil (always in production) leaves it out.
 	DevIdP http.Handler
@@ -106,8 +110,12 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.console, err = console.New(console.Deps{Staff: d.Staff, Issuance: d.Issuance, BasePath: d.BasePath, Applicants: d.Applicants,
 		Configurations: d.Configurations, Access: d.Access, Reports: d.Reports, Keys: d.Keys, Deliveries: d.Deliveries, Reviews: d.Reviews, Now: d.Now, Delivery: d.Delivery,
+		SSO: d.StaffSSO, SSOName: d.SSOName,
 		SecureCookies: strings.HasPrefix(d.Issuance.Issuer, "https://")}); err != nil {
 		return nil, err
+	}
+	if d.Authz != nil {
+		s.console.WalletClients = d.Authz.Clients // the console's wallets page
 	}
 	s.routes(admin)
 	return s, nil

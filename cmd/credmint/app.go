@@ -58,6 +58,10 @@ type app struct {
 	// devidp.go.
 	upstream config.UpstreamOIDCConfig
 	devIdP   *devidp.Provider
+	// devIdPConsoleSecret is the console's client secret there.
+	devIdPConsoleSecret string
+	// staffSSO is console single sign-on (console_sso.go); nil when off.
+	staffSSO *staff.SSO
 
 	// authz is credmint's authorization server (authz.go); nil without an
 	// upstream provider.
@@ -184,6 +188,9 @@ func (a *app) wire(ctx context.Context) error {
 	if a.staff, err = staff.New(staff.Deps{Store: a.store, Now: a.now, Policy: a.staffPolicy}); err != nil {
 		return err
 	}
+	if err := a.wireConsoleSSO(sealer); err != nil {
+		return err
+	}
 	if a.applicants, err = applicants.New(applicants.Deps{Store: a.store, Catalog: catalog, Sealer: sealer, Log: log, Now: a.now}); err != nil {
 		return err
 	}
@@ -198,6 +205,7 @@ func (a *app) wire(ctx context.Context) error {
 		Configurations: a.configurations, Reports: a.store, Keys: a.ring, Delivery: a.delivery, Deliveries: a.delivery,
 		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
 		DevIdP: a.devIdPHandler(), Authz: a.authz,
+		StaffSSO: a.staffSSO, SSOName: cfg.ConsoleSSO.Name,
 	})
 	return err
 }

@@ -28,6 +28,7 @@ func (a *app) wireAuthz(catalog *credential.Catalog, sealer *keys.Sealer) error 
 	if err != nil {
 		return err
 	}
+	clients.UseStore(a.store, a.now) // wallet clients registered in the console
 	upc := authz.UpstreamConfig{Issuer: a.upstream.Issuer, ClientID: a.upstream.ClientID, ClientSecret: a.upstream.ClientSecret,
 		Scopes: a.upstream.Scopes, UserInfo: a.upstream.UserInfo, RedirectURL: cfg.PublicURL + "/authorize/callback"}
 	if a.devIdP != nil {
@@ -41,7 +42,8 @@ func (a *app) wireAuthz(catalog *credential.Catalog, sealer *keys.Sealer) error 
 	}
 	a.authz, err = authz.New(authz.Deps{Store: a.store, Catalog: catalog, Applicants: a.applicants, Sealer: sealer, Clients: clients,
 		Upstream: up, Issuer: cfg.PublicURL, Log: a.log, Now: a.now,
-		Policy: authz.Policy{RequirePAR: cfg.RequirePAR(), AccessTokenLifetime: cfg.Lifetimes.AccessToken}})
+		Policy: authz.Policy{RequirePAR: cfg.RequirePAR(), AccessTokenLifetime: cfg.Lifetimes.AccessToken,
+			RefreshTokens: cfg.Authorization.RefreshTokens, RefreshTokenLifetime: cfg.RefreshTokenLifetime()}})
 	if err != nil {
 		return err
 	}

@@ -34,13 +34,21 @@ func (a *app) wireDevIdP() error {
 		return err
 	}
 	secret := base64.RawURLEncoding.EncodeToString(b)
+	// The console's own client, for console_sso pointed here deliberately
+	// (see console_sso.go).
+	cb := make([]byte, 32)
+	if _, err := rand.Read(cb); err != nil {
+		return err
+	}
+	a.devIdPConsoleSecret = base64.RawURLEncoding.EncodeToString(cb)
 	people := devidp.DefaultPeople()
 	for _, p := range cfg.DevIdP.People {
 		people = append(people, devidp.Person{Subject: p.Subject, Claims: yamlClaims(p.Claims)})
 	}
 	issuer := cfg.PublicURL + "/dev-idp"
 	p, err := devidp.New(devidp.Deps{Issuer: issuer, People: people, Now: a.now,
-		Clients: []devidp.Client{{ID: devIdPClientID, Secret: secret, RedirectURIs: []string{cfg.PublicURL + "/authorize/callback"}}}})
+		Clients: []devidp.Client{{ID: devIdPClientID, Secret: secret, RedirectURIs: []string{cfg.PublicURL + "/authorize/callback"}},
+			{ID: devIdPConsoleClientID, Secret: a.devIdPConsoleSecret, RedirectURIs: []string{cfg.PublicURL + "/console/sso/callback"}}}})
 	if err != nil {
 		return fmt.Errorf("config: dev_idp.people: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"credmint/app/access"
 	"credmint/app/applicants"
+	"credmint/app/authz"
 	"credmint/app/credential"
 	"credmint/app/delivery"
 	"credmint/app/issuance"
@@ -45,6 +46,15 @@ type Deps struct {
 	Reviews    ReviewQueue
 	// Now is the clock of the dashboard and lists (default time.Now).
 	Now func() time.Time
+
+	// SSO is single sign-on for staff (sso.go); nil hides it. SSOName
+	// labels its button.
+	SSO     *staff.SSO
+	SSOName string
+
+	// WalletClients are the wallet clients of the authorization server
+	// (wallets.go); nil when the authorization code flow is off.
+	WalletClients *authz.Clients
 
 	BasePath string
 	// SecureCookies marks cookies Secure (public URL is https).
@@ -153,6 +163,7 @@ var navigation = []navEntry{
 	{"Audit log", "/console/audit", staff.PermReadAudit},
 	{"Users", "/console/users", staff.PermManageUsers},
 	{"API keys", "/console/apikeys", staff.PermManageAPIKeys},
+	{"Wallets", "/console/wallets", staff.PermManageWalletClients},
 }
 
 // Layout returns the frame of a console page for the current user.

@@ -29,7 +29,7 @@ type loginForm struct {
 
 // LoginPage serves GET /console/login.
 func (h *Handlers) LoginPage(c *gin.Context) error {
-	return render(c, http.StatusOK, login.Page(login.Props{BasePath: h.BasePath, Next: safeNext(c.Query("next"))}))
+	return render(c, http.StatusOK, login.Page(login.Props{BasePath: h.BasePath, Next: safeNext(c.Query("next")), SSOName: h.ssoName()}))
 }
 
 // Login serves POST /console/login: a new session (a new id: rotation) on
@@ -50,8 +50,16 @@ func (h *Handlers) Login(c *gin.Context) error {
 		case !errors.Is(err, staff.ErrBadCredentials):
 			return err
 		}
-		return render(c, status, login.Page(login.Props{BasePath: h.BasePath, Email: f.Email, Next: safeNext(f.Next), Errors: components.Errors{"": msg}}))
+		return render(c, status, login.Page(login.Props{BasePath: h.BasePath, Email: f.Email, Next: safeNext(f.Next), Errors: components.Errors{"": msg}, SSOName: h.ssoName()}))
 	}
+	return h.signIn(c, u, f.Next)
+}
+
+// signIn starts a session for u, the same for every way of signing in: a
+// new id (rotation; the old session ends), the cookie's flags, and the
+// redirect to next.
+func (h *Handlers) signIn(c *gin.Context, u *staff.User, next string) error {
+	ctx := c.Request.Context()
 	if old, err := c.Cookie(h.SessionCookie()); err == nil && old != "" {
 		_ = h.Staff.Logout(ctx, old) // a fresh id at login; the old one dies
 	}
@@ -61,7 +69,7 @@ func (h *Handlers) Login(c *gin.Context) error {
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: h.SessionCookie(), Value: id, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode})
-	c.Redirect(http.StatusSeeOther, h.BasePath+cmpOr(safeNext(f.Next), "/console/"))
+	c.Redirect(http.StatusSeeOther, h.BasePath+cmpOr(safeNext(next), "/console/"))
 	return nil
 }
 

@@ -25,6 +25,7 @@ func (h *Handlers) Token(c *gin.Context) error {
 		Code:                 form.Get("code"),
 		CodeVerifier:         form.Get("code_verifier"),
 		RedirectURI:          form.Get("redirect_uri"),
+		RefreshToken:         form.Get("refresh_token"),
 	}
 	if form.Has("tx_code") {
 		v := form.Get("tx_code")
