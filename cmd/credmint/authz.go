@@ -73,6 +73,13 @@ func (a *app) runAuthz(ctx context.Context) {
 			} else if n > 0 {
 				a.log.Debug("purged authorization requests", "count", n)
 			}
+			// Expired refresh tokens can no longer be used; keeping them a
+			// day longer still lets a late reuse be recognised.
+			if n, err := a.store.PurgeRefreshTokens(ctx, a.now().Add(-24*time.Hour)); err != nil {
+				a.log.Warn("purging refresh tokens failed", "error", err.Error())
+			} else if n > 0 {
+				a.log.Debug("purged refresh tokens", "count", n)
+			}
 		}
 	}
 }

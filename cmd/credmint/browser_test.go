@@ -56,7 +56,7 @@ func newChrome(t *testing.T) context.Context {
 		cancelAlloc()
 		t.Fatalf("starting chromium: %v", err)
 	}
-	tctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 8*time.Minute) // the walkthrough under -race on 2 busy cores
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return tctx
 }

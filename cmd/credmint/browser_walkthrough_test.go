@@ -27,6 +27,12 @@ import (
 // batch PDF, sign out. The background workers run as `credmint serve` runs
 // them. With CREDMINT_SCREENSHOTS set it saves the screenshots the README
 // shows.
+
+// walkthroughWait bounds each long step (import, batch, PDF download). Under
+// the race detector, with other packages' tests on the same two cores, the
+// 998-page PDF alone took over 30 s.
+const walkthroughWait = 3 * time.Minute
+
 func TestBrowserConsoleWalkthrough(t *testing.T) {
 	ctx := newChrome(t)
 	h := newHarness(t, func(c *config.Config, _ *harnessSettings) {
@@ -65,7 +71,7 @@ func TestBrowserConsoleWalkthrough(t *testing.T) {
 	screenshot(t, ctx, "applicants-preview")
 
 	w.step("start the import", chromedp.Click(chromedp.CSS(`form#mapping .form-actions button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#import-progress`)))
-	w.poll("the import's progress", `(document.querySelector('#import-progress .counts') || {}).textContent`, "998 imported, 2 skipped", 30*time.Second)
+	w.poll("the import's progress", `(document.querySelector('#import-progress .counts') || {}).textContent`, "998 imported, 2 skipped", walkthroughWait)
 	// The page reloads itself when the import has ended; then it lists the
 	// skipped rows and offers the batch.
 	w.step("wait for the finished import page", chromedp.WaitVisible(chromedp.CSS(`a.new-batch`)))
@@ -289,7 +295,7 @@ func (w *walk) createBatch() {
 		chromedp.Click(chromedp.CSS(`form[action="/console/offers/batches"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#batch-progress`)),
 	)
-	w.poll("the batch's state", `(document.querySelector('#batch-progress .badge') || {}).textContent`, "done", 30*time.Second)
+	w.poll("the batch's state", `(document.querySelector('#batch-progress .badge') || {}).textContent`, "done", walkthroughWait)
 	w.expectText("the batch's counts", `#batch-progress .batch-counts`, "998 offers created, 0 applicants skipped")
 }
 
@@ -328,7 +334,7 @@ func (w *walk) printLetter() {
 func (w *walk) downloadPDF() []byte {
 	w.t.Helper()
 	dir := w.t.TempDir()
-	dctx, cancel := context.WithTimeout(w.ctx, 30*time.Second)
+	dctx, cancel := context.WithTimeout(w.ctx, walkthroughWait)
 	defer cancel()
 	progress := chromedp.BrowserEvents(dctx, cdpbrowser.DownloadProgress)
 	if _, err := chromedp.CallBrowser(w.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
@@ -342,7 +348,7 @@ func (w *walk) downloadPDF() []byte {
 	)
 	for ev, err := range progress {
 		if err != nil {
-			w.t.Fatalf("download the batch PDF: %v (none completed in 30 s?)", err)
+			w.t.Fatalf("download the batch PDF: %v (none completed in %s?)", err, walkthroughWait)
 		}
 		if ev.State == cdpbrowser.DownloadProgressStateCanceled {
 			w.t.Fatal("download the batch PDF: the browser cancelled it")
