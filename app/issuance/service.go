@@ -79,6 +79,8 @@ type Deps struct {
 	CodeGrant CodeGrant
 	Now       func() time.Time
 	Rand      io.Reader
+	// Events receives webhook events; nil sends none.
+	Events Events
 }
 
 // Service implements the issuer side of OID4VCI.
