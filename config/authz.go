@@ -15,6 +15,9 @@ type WalletClient struct {
 	Name string `yaml:"name"`
 	// RedirectURIs are matched exactly.
 	RedirectURIs []string `yaml:"redirect_uris"`
+	// Pre10 marks a wallet that speaks a pre-1.0 draft: while a deferred
+	// request waits it gets 400 issuance_pending instead of 202 (SPEC §10).
+	Pre10 bool `yaml:"pre_1_0"`
 }
 
 // AuthorizationConfig tunes credmint's authorization server.

@@ -59,6 +59,9 @@ type Config struct {
 	// URL) turns that channel off.
 	SMTP       SMTPConfig       `yaml:"smtp" envPrefix:"SMTP_"`
 	SMSWebhook SMSWebhookConfig `yaml:"sms_webhook" envPrefix:"SMS_WEBHOOK_"`
+	// Webhooks are the back-office endpoints that receive issuance events
+	// (config/webhooks.go).
+	Webhooks []WebhookConfig `yaml:"webhooks"`
 
 	// UpstreamOIDC is the organisation's OpenID provider people log in at in
 	// the authorization code flow; no issuer means none is configured.
@@ -92,6 +95,11 @@ type IssuerConfig struct {
 	// Contact is who applicants turn to (an email address, a phone number
 	// or a web page), shown on letters, emails and the landing page.
 	Contact string `yaml:"contact" env:"CONTACT"`
+	// DeferredInterval is the polling interval given to wallets whose
+	// request waits for a review (default 5s); DeferredLifetime how long a
+	// request may wait before it expires (default 336h, 14 days).
+	DeferredInterval time.Duration `yaml:"deferred_interval" env:"DEFERRED_INTERVAL"`
+	DeferredLifetime time.Duration `yaml:"deferred_lifetime" env:"DEFERRED_LIFETIME"`
 }
 
 // SMTPConfig is the mail server offers and tx_codes are sent through.
@@ -210,6 +218,8 @@ func (c *Config) Defaults() {
 	durDef(&c.Lifetimes.AccessToken, 5*time.Minute)
 	durDef(&c.Lifetimes.Nonce, 5*time.Minute)
 	durDef(&c.Lifetimes.ProofIATWindow, 5*time.Minute)
+	durDef(&c.Issuer.DeferredInterval, 5*time.Second)
+	durDef(&c.Issuer.DeferredLifetime, 14*24*time.Hour)
 	if c.TxCode.Required == nil {
 		t := true
 		c.TxCode.Required = &t
@@ -298,6 +308,12 @@ func (c *Config) Validate() error {
 	if c.Issuer.BatchSize < 1 || c.Issuer.BatchSize > 100 {
 		return &FieldError{"issuer.batch_size", "must be between 1 and 100"}
 	}
+	if c.Issuer.DeferredInterval < time.Second || c.Issuer.DeferredInterval > time.Hour {
+		return &FieldError{"issuer.deferred_interval", "must be between 1s and 1h"}
+	}
+	if c.Issuer.DeferredLifetime < time.Minute {
+		return &FieldError{"issuer.deferred_lifetime", "must be at least 1m"}
+	}
 	for name, d := range map[string]time.Duration{"lifetimes.offer": c.Lifetimes.Offer, "lifetimes.access_token": c.Lifetimes.AccessToken, "lifetimes.nonce": c.Lifetimes.Nonce, "lifetimes.proof_iat_window": c.Lifetimes.ProofIATWindow} {
 		if d <= 0 {
 			return &FieldError{name, "must be a positive duration such as 90s, 15m or 720h"}
@@ -318,6 +334,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.SMSWebhook.validate(c.Environment); err != nil {
+		return err
+	}
+	if err := c.validateWebhooks(); err != nil {
 		return err
 	}
 	if err := c.DevIdP.validate(c); err != nil {

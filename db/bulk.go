@@ -102,11 +102,16 @@ func (r *offerRow) values() []any {
 }
 
 var outboxColumns = []string{"id", "kind", "purpose", "offer_id", "payload_sealed", "state", "attempts", "next_attempt_at",
-	"last_error", "lease_owner", "lease_expires_at", "created_at", "sent_at"}
+	"last_error", "lease_owner", "lease_expires_at", "created_at", "sent_at", "endpoint"}
 
 func (r *outboxRow) values() []any {
-	return []any{r.ID, r.Kind, r.Purpose, r.OfferID, blob(r.PayloadSealed), r.State, r.Attempts, r.NextAttemptAt,
-		r.LastError, r.LeaseOwner, r.LeaseExpiresAt, r.CreatedAt, r.SentAt}
+	// offer_id is NULL for a webhook event without an offer.
+	var offerID any = r.OfferID
+	if r.OfferID == "" {
+		offerID = nil
+	}
+	return []any{r.ID, r.Kind, r.Purpose, offerID, blob(r.PayloadSealed), r.State, r.Attempts, r.NextAttemptAt,
+		r.LastError, r.LeaseOwner, r.LeaseExpiresAt, r.CreatedAt, r.SentAt, r.Endpoint}
 }
 
 var auditColumns = []string{"at", "actor_kind", "actor_id", "remote_addr", "request_id", "action", "subject_type", "subject_id", "details"}

@@ -50,7 +50,7 @@ func (s *Store) ListOffers(ctx context.Context, f issuance.OfferFilter) ([]issua
 		q = q.Where("batch_id = ?", f.BatchID)
 	}
 	if f.DeliveryFailed {
-		q = q.Where("EXISTS (SELECT 1 FROM outbox WHERE outbox.offer_id = offers.id AND outbox.state = ? AND outbox.payload_sealed IS NOT NULL)", delivery.StateFailed)
+		q = q.Where("EXISTS (SELECT 1 FROM outbox WHERE outbox.offer_id = offers.id AND outbox.state = ? AND outbox.payload_sealed IS NOT NULL AND outbox.kind <> 'webhook')", delivery.StateFailed)
 	}
 	if f.After != nil {
 		at := utc(f.After.CreatedAt)

@@ -30,6 +30,7 @@ type outboxRow struct {
 	LeaseExpiresAt *time.Time `gorm:"column:lease_expires_at"`
 	CreatedAt      time.Time  `gorm:"column:created_at;autoCreateTime:false"`
 	SentAt         *time.Time `gorm:"column:sent_at"`
+	Endpoint       string     `gorm:"column:endpoint"`
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -39,6 +40,7 @@ func toOutboxRow(m *delivery.Message) outboxRow {
 		ID: m.ID, Kind: m.Kind, Purpose: m.Purpose, OfferID: m.OfferID, PayloadSealed: nilIfEmpty(m.PayloadSealed),
 		State: m.State, Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt), LastError: m.LastError,
 		LeaseOwner: m.LeaseOwner, LeaseExpiresAt: utcPtr(m.LeaseExpiresAt), CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt),
+		Endpoint: m.Endpoint,
 	}
 }
 
@@ -47,13 +49,14 @@ func (r *outboxRow) message() delivery.Message {
 		ID: r.ID, Kind: r.Kind, Purpose: r.Purpose, OfferID: r.OfferID, PayloadSealed: nilIfEmpty(r.PayloadSealed),
 		State: r.State, Attempts: r.Attempts, NextAttemptAt: fromDB(r.NextAttemptAt), LastError: r.LastError,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: fromDBPtr(r.LeaseExpiresAt), CreatedAt: fromDB(r.CreatedAt), SentAt: fromDBPtr(r.SentAt),
+		Endpoint: r.Endpoint,
 	}
 }
 
 // OfferMessages returns the outbox messages of an offer, oldest first.
 func (s *Store) OfferMessages(ctx context.Context, offerID string) ([]delivery.Message, error) {
 	var rows []outboxRow
-	if err := s.read(ctx).Where("offer_id = ?", offerID).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := s.read(ctx).Where("offer_id = ? AND kind <> ?", offerID, delivery.KindWebhook).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("db: outbox of offer %s: %w", offerID, err)
 	}
 	out := make([]delivery.Message, len(rows))
@@ -67,7 +70,7 @@ func (s *Store) OfferMessages(ctx context.Context, offerID string) ([]delivery.M
 // still be resent (their payload is kept until the offer is spent).
 func (s *Store) CountFailedMessages(ctx context.Context) (int, error) {
 	var n int64
-	err := s.read(ctx).Model(&outboxRow{}).Where("state = ? AND payload_sealed IS NOT NULL", delivery.StateFailed).Count(&n).Error
+	err := s.read(ctx).Model(&outboxRow{}).Where("state = ? AND payload_sealed IS NOT NULL AND kind <> ?", delivery.StateFailed, delivery.KindWebhook).Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("db: count failed messages: %w", err)
 	}
@@ -79,7 +82,7 @@ func (s *Store) CountFailedMessages(ctx context.Context) (int, error) {
 func (s *Store) OffersWithFailedMessages(ctx context.Context, offerIDs []string) (map[string]bool, error) {
 	var ids []string
 	err := s.read(ctx).Model(&outboxRow{}).Distinct("offer_id").
-		Where("offer_id IN ? AND state = ? AND payload_sealed IS NOT NULL", offerIDs, delivery.StateFailed).Pluck("offer_id", &ids).Error
+		Where("offer_id IN ? AND state = ? AND payload_sealed IS NOT NULL AND kind <> ?", offerIDs, delivery.StateFailed, delivery.KindWebhook).Pluck("offer_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("db: offers with failed messages: %w", err)
 	}
@@ -188,8 +191,8 @@ func (s *Store) RequeueMessages(ctx context.Context, offerID string, now time.Ti
 	var n int64
 	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, last_error = ''
-			WHERE offer_id = ? AND state = ? AND payload_sealed IS NOT NULL`,
-			delivery.StatePending, utc(now), offerID, delivery.StateFailed)
+			WHERE offer_id = ? AND state = ? AND payload_sealed IS NOT NULL AND kind <> ?`,
+			delivery.StatePending, utc(now), offerID, delivery.StateFailed, delivery.KindWebhook)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -220,7 +223,7 @@ func (s *Store) WipeSpentTxCodes(ctx context.Context, now time.Time) (int64, err
 		}
 		n = res.RowsAffected
 		return tx.Exec(`UPDATE outbox SET payload_sealed = NULL
-			WHERE state IN ? AND payload_sealed IS NOT NULL
+			WHERE state IN ? AND payload_sealed IS NOT NULL AND kind <> 'webhook'
 			AND offer_id IN (SELECT id FROM offers WHERE expires_at <= ? OR state NOT IN ?)`,
 			[]string{delivery.StateFailed, delivery.StateCancelled, delivery.StatePending}, now, preRedemption).Error
 	})

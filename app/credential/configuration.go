@@ -67,6 +67,13 @@ type Configuration struct {
 	// whether credential requests are answered at once or wait for a
 	// reviewer (deferred issuance).
 	ReviewPolicy string `yaml:"review_policy,omitempty" json:"review_policy,omitempty"`
+	// ReviewRules, with ReviewManual, send a request to a reviewer only
+	// when one of them fires (ReviewRule* constants); empty means every
+	// request of a manual configuration is reviewed.
+	ReviewRules []string `yaml:"review_rules,omitempty" json:"review_rules,omitempty"`
+	// FourEyes requires the approving reviewer not to be the staff member
+	// who created the offer.
+	FourEyes bool `yaml:"four_eyes,omitempty" json:"four_eyes,omitempty"`
 
 	// UpstreamClaims, ApplicantMatch and NoMatch say how a person who logs
 	// in at the upstream OpenID provider (authorization code flow) gets
@@ -81,6 +88,20 @@ const (
 	ReviewAuto   = "auto"
 	ReviewManual = "manual"
 )
+
+// Review rules of a manual configuration.
+const (
+	// ReviewRuleNoApplicantMatch fires when the request has no applicant.
+	ReviewRuleNoApplicantMatch = "no_applicant_match"
+	// ReviewRuleClaimsChanged fires when the claims to issue differ from
+	// the applicant's current record.
+	ReviewRuleClaimsChanged = "claims_changed"
+	// ReviewRuleFlagged fires when the applicant carries a flag.
+	ReviewRuleFlagged = "flagged"
+)
+
+// ReviewRuleNames are the valid review rules.
+var ReviewRuleNames = []string{ReviewRuleNoApplicantMatch, ReviewRuleClaimsChanged, ReviewRuleFlagged}
 
 // TxCodeDefault is a configuration's default tx_code policy. Fields left
 // zero fall back to the issuer's tx_code settings.
@@ -200,6 +221,9 @@ func (c *Configuration) Validate(formats *Formats) error {
 	}
 	if c.ReviewPolicy != "" && c.ReviewPolicy != ReviewAuto && c.ReviewPolicy != ReviewManual {
 		return &FieldError{"review_policy", fmt.Sprintf("must be %s or %s, not %q", ReviewAuto, ReviewManual, c.ReviewPolicy)}
+	}
+	if err := c.validateReview(); err != nil {
+		return err
 	}
 	if err := validateTxCode(c.TxCode); err != nil {
 		return err
@@ -385,4 +409,20 @@ func PathString(path []any) string {
 		}
 	}
 	return b.String()
+}
+
+// validateReview checks review_rules and four_eyes against the policy.
+func (c *Configuration) validateReview() error {
+	for i, r := range c.ReviewRules {
+		if !slices.Contains(ReviewRuleNames, r) {
+			return &FieldError{fmt.Sprintf("review_rules[%d]", i), fmt.Sprintf("must be one of %s, not %q", strings.Join(ReviewRuleNames, ", "), r)}
+		}
+	}
+	if len(c.ReviewRules) > 0 && c.Review() != ReviewManual {
+		return &FieldError{"review_rules", "needs review_policy: manual"}
+	}
+	if c.FourEyes && c.Review() != ReviewManual {
+		return &FieldError{"four_eyes", "needs review_policy: manual"}
+	}
+	return nil
 }

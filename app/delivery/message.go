@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"credmint/app/audit"
@@ -12,6 +13,10 @@ import (
 const (
 	KindEmail = "email"
 	KindSMS   = "sms"
+	// KindWebhook is an event for a back-office endpoint (app/webhooks):
+	// its Purpose is the event type, Endpoint the URL, and it may have no
+	// offer.
+	KindWebhook = "webhook"
 
 	// PurposeOffer carries the QR code and links; PurposeTxCode the tx_code,
 	// always in a message of its own.
@@ -44,6 +49,8 @@ type Message struct {
 	LeaseExpiresAt *time.Time
 	CreatedAt      time.Time
 	SentAt         *time.Time
+	// Endpoint is the URL of a webhook message ("" for other kinds).
+	Endpoint string
 }
 
 // Payload is what a message needs to be written, sealed at rest.
@@ -57,6 +64,8 @@ type Payload struct {
 	TxCode          string    `json:"tx_code,omitempty"`
 	TxCodeChannel   string    `json:"tx_code_channel,omitempty"`
 	ExpiresAt       time.Time `json:"expires_at"`
+	// Body is the JSON body of a webhook message.
+	Body json.RawMessage `json:"body,omitempty"`
 }
 
 // NewOffer is an offer to store with its creation event and the messages

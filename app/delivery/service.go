@@ -351,6 +351,10 @@ func messageID(r io.Reader, now time.Time) (string, error) {
 	return fmt.Sprintf("msg_%012x%s", now.UnixMilli(), base64.RawURLEncoding.EncodeToString(b)), nil
 }
 
+// NewMessageID returns a new outbox message id (see messageID), for
+// messages queued outside this package (webhook events).
+func NewMessageID(r io.Reader, now time.Time) (string, error) { return messageID(r, now) }
+
 // randomID returns a prefixed random identifier.
 func randomID(r io.Reader, prefix string) (string, error) {
 	b := make([]byte, 15)

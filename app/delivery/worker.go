@@ -38,6 +38,8 @@ type WorkerDeps struct {
 	// Email and SMS send the two kinds; nil fails messages of that kind.
 	Email Sender
 	SMS   Sender
+	// Webhook sends webhook events (app/webhooks); nil fails them.
+	Webhook Sender
 	// Owner names this process in leases (host and pid).
 	Owner string
 	// Lease is how long a claimed message is held (default 5 minutes);
@@ -134,6 +136,9 @@ func systemCtx(ctx context.Context) context.Context {
 
 // work sends one claimed message and records the outcome.
 func (w *Worker) work(ctx context.Context, m *Message) error {
+	if m.Kind == KindWebhook {
+		return w.workWebhook(ctx, m)
+	}
 	sctx := systemCtx(ctx)
 	o, err := w.Store.Offer(ctx, m.OfferID)
 	if err != nil {
@@ -167,6 +172,32 @@ func (w *Worker) work(ctx context.Context, m *Message) error {
 	return w.ignoreConflict(w.Store.RetryMessage(ctx, m.ID, w.Owner, now.Add(w.backoff(m.Attempts)), reason))
 }
 
+// workWebhook sends one claimed webhook event: unlike offer messages it does
+// not depend on the offer's state (credential.issued comes after the offer
+// is spent). The audit events name the message, never the payload.
+func (w *Worker) workWebhook(ctx context.Context, m *Message) error {
+	sctx := systemCtx(ctx)
+	sendErr := w.send(ctx, m)
+	now := w.now()
+	details := map[string]string{"event": m.Purpose, "offer_id": m.OfferID}
+	if sendErr == nil {
+		ev := audit.New(sctx, now, "webhook.delivered", "webhook", m.ID, details)
+		return w.ignoreConflict(w.Store.MarkMessageSent(ctx, m.ID, w.Owner, now, ev))
+	}
+	var se *SendError
+	reason, permanent := "send failed", false
+	if errors.As(sendErr, &se) {
+		reason, permanent = se.Reason, se.Permanent
+	}
+	w.Log.Warn("webhook attempt failed", "message", m.ID, "event", m.Purpose, "attempt", m.Attempts, "reason", reason)
+	if permanent || m.Attempts >= w.MaxAttempts {
+		details["error"] = reason
+		ev := audit.New(sctx, now, "webhook.failed", "webhook", m.ID, details)
+		return w.ignoreConflict(w.Store.EndMessage(ctx, m.ID, w.Owner, StateFailed, now, reason, ev))
+	}
+	return w.ignoreConflict(w.Store.RetryMessage(ctx, m.ID, w.Owner, now.Add(w.backoff(m.Attempts)), reason))
+}
+
 // ignoreConflict: a lost lease means another worker has the message now.
 func (w *Worker) ignoreConflict(err error) error {
 	if errors.Is(err, issuance.ErrConflict) {
@@ -186,6 +217,8 @@ func (w *Worker) send(ctx context.Context, m *Message) error {
 		s = w.Email
 	case KindSMS:
 		s = w.SMS
+	case KindWebhook:
+		s = w.Webhook
 	}
 	if s == nil {
 		return &SendError{Reason: m.Kind + " is not configured", Permanent: true}

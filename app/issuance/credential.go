@@ -26,8 +26,11 @@ type CredentialRequest struct {
 
 // CredentialResponse is an immediate credential response (§8.3).
 type CredentialResponse struct {
-	Credentials    []IssuedValue `json:"credentials"`
+	Credentials    []IssuedValue `json:"credentials,omitempty"`
 	NotificationID string        `json:"notification_id,omitempty"`
+	// Deferred, when set, is the 202 answer instead (§8.3): the request
+	// waits for a reviewer (see deferred.go).
+	Deferred *Pending `json:"-"`
 }
 
 // IssuedValue is one entry of "credentials".
@@ -76,6 +79,21 @@ func (s *Service) Credential(ctx context.Context, tok *AccessToken, req Credenti
 	}
 	if errs := cfg.CheckDataset(claims); len(errs) > 0 {
 		return nil, badRequest(CodeCredentialRequestDenied, "the issuer's data for this credential is incomplete (%s %s); contact the issuer", errs[0].Field, errs[0].Reason)
+	}
+	applicantID, offer, err := s.applicantOf(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	reasons, err := s.reviewReasons(ctx, cfg, applicantID, claims)
+	if err != nil {
+		return nil, err
+	}
+	if len(reasons) > 0 { // deferred issuance (§8.3, §9)
+		p, err := s.deferIssuance(ctx, tok, cfg, claims, holders, applicantID, offer, reasons)
+		if err != nil {
+			return nil, err
+		}
+		return &CredentialResponse{Deferred: p}, nil
 	}
 	return s.issue(ctx, tok, cfg, claims, holders)
 }
@@ -182,19 +200,47 @@ func (s *Service) spendNonces(ctx context.Context, proofs []*verifiedProof) erro
 
 // issue signs one credential per holder key and records the issuance.
 func (s *Service) issue(ctx context.Context, tok *AccessToken, cfg *credential.Configuration, claims map[string]any, holders []*verifiedProof) (*CredentialResponse, error) {
+	resp, records, err := s.sign(ctx, tok, cfg, claims, holders)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(records))
+	for i := range records {
+		ids[i] = records[i].ID
+	}
+	subjectType, subjectID := "offer", tok.OfferID
+	if tok.OfferID == "" { // authorization code flow without an offer
+		subjectType, subjectID = "access_token", tok.ID
+	}
+	ev := audit.New(ctx, s.now(), "credential.issued", subjectType, subjectID, map[string]string{
+		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
+		"credential_ids": strings.Join(ids, " "),
+	})
+	if err := s.Store.RecordIssuance(ctx, records, ev); err != nil {
+		return nil, fmt.Errorf("issuance: recording issuance: %w", err)
+	}
+	if err := s.emit(ctx, WebhookEvent{Type: WebhookCredentialIssued, At: ev.At, OfferID: tok.OfferID, ConfigurationID: cfg.ID, CredentialIDs: ids}); err != nil {
+		return nil, fmt.Errorf("issuance: queueing %s: %w", WebhookCredentialIssued, err)
+	}
+	return resp, nil
+}
+
+// sign signs one credential per holder key and returns the response and
+// the records to store (not yet stored).
+func (s *Service) sign(ctx context.Context, tok *AccessToken, cfg *credential.Configuration, claims map[string]any, holders []*verifiedProof) (*CredentialResponse, []IssuedCredential, error) {
 	format, ok := s.Formats.Lookup(cfg.Format)
 	if !ok {
-		return nil, fmt.Errorf("issuance: configuration %s has unregistered format %s", cfg.ID, cfg.Format)
+		return nil, nil, fmt.Errorf("issuance: configuration %s has unregistered format %s", cfg.ID, cfg.Format)
 	}
 	signer, err := s.Signers.Active(keys.PurposeCredential)
 	if err != nil {
-		return nil, fmt.Errorf("issuance: no active credential signing key: %w", err)
+		return nil, nil, fmt.Errorf("issuance: no active credential signing key: %w", err)
 	}
 	now := s.now()
 	iat, exp := validityWindow(now, cfg.Validity)
 	notificationID, err := randomToken(s.Rand, 18)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resp := &CredentialResponse{NotificationID: notificationID}
 	records := make([]IssuedCredential, 0, len(holders))
@@ -207,31 +253,16 @@ func (s *Service) issue(ctx context.Context, tok *AccessToken, cfg *credential.C
 			rec.HolderKeyThumbprint = h.Thumbprint
 		}
 		if rec.ID, err = randomID(s.Rand, "crd_"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		value, err := format.Issue(ctx, req)
 		if err != nil {
-			return nil, fmt.Errorf("issuance: issuing %s: %w", cfg.ID, err)
+			return nil, nil, fmt.Errorf("issuance: issuing %s: %w", cfg.ID, err)
 		}
 		resp.Credentials = append(resp.Credentials, IssuedValue{Credential: value})
 		records = append(records, rec)
 	}
-	ids := make([]string, len(records))
-	for i := range records {
-		ids[i] = records[i].ID
-	}
-	subjectType, subjectID := "offer", tok.OfferID
-	if tok.OfferID == "" { // authorization code flow without an offer
-		subjectType, subjectID = "access_token", tok.ID
-	}
-	ev := audit.New(ctx, now, "credential.issued", subjectType, subjectID, map[string]string{
-		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
-		"credential_ids": strings.Join(ids, " "),
-	})
-	if err := s.Store.RecordIssuance(ctx, records, ev); err != nil {
-		return nil, fmt.Errorf("issuance: recording issuance: %w", err)
-	}
-	return resp, nil
+	return resp, records, nil
 }
 
 // validityWindow returns the iat and exp of a credential issued at now. For

@@ -15,6 +15,7 @@ type IssuerMetadata struct {
 	CredentialEndpoint       string                    `json:"credential_endpoint"`
 	NonceEndpoint            string                    `json:"nonce_endpoint"`
 	NotificationEndpoint     string                    `json:"notification_endpoint"`
+	DeferredEndpoint         string                    `json:"deferred_credential_endpoint,omitempty"`
 	BatchCredentialIssuance  *BatchIssuance            `json:"batch_credential_issuance,omitempty"`
 	Display                  []Display                 `json:"display,omitempty"`
 	CredentialConfigurations map[string]map[string]any `json:"credential_configurations_supported"`
@@ -38,6 +39,9 @@ func (s *Service) IssuerMetadata(ctx context.Context) (*IssuerMetadata, error) {
 		NotificationEndpoint:     s.NotificationEndpoint(),
 		Display:                  s.Display,
 		CredentialConfigurations: make(map[string]map[string]any, len(configs)),
+	}
+	if s.Deferred != nil { // §12.2.4 deferred_credential_endpoint
+		m.DeferredEndpoint = s.DeferredEndpoint()
 	}
 	if s.Policy.BatchSize >= 2 {
 		m.BatchCredentialIssuance = &BatchIssuance{BatchSize: s.Policy.BatchSize}

@@ -49,5 +49,11 @@ func (s *Service) Notify(ctx context.Context, tok *AccessToken, req Notification
 	if errors.Is(err, ErrNotFound) {
 		return badRequest(CodeInvalidNotificationID, "unknown notification_id for this access token")
 	}
+	if err == nil && req.Event == EventCredentialAccepted {
+		// A repeated notification is idempotent in the store and sends the
+		// event again: receivers de-duplicate by data, deliveries are at
+		// least once anyway.
+		err = s.emit(ctx, WebhookEvent{Type: WebhookCredentialAccepted, At: now, OfferID: tok.OfferID})
+	}
 	return err
 }

@@ -48,6 +48,11 @@ type Policy struct {
 	BatchSize int
 	// AnonymousPreAuthorized allows token requests without client_id.
 	AnonymousPreAuthorized bool
+	// DeferredInterval is the polling interval given with a transaction_id
+	// (OID4VCI §8.3); DeferredLifetime how long a request may wait for a
+	// review before it expires.
+	DeferredInterval time.Duration
+	DeferredLifetime time.Duration
 }
 
 // Display is the issuer's display entry in its metadata.
@@ -81,6 +86,16 @@ type Deps struct {
 	Rand      io.Reader
 	// Events receives webhook events; nil sends none.
 	Events Events
+	// Deferred stores deferred requests; nil answers every request at once
+	// (review policies cannot be honoured).
+	Deferred DeferredStore
+	// Applicants tells the review rules about an applicant; nil disables
+	// the claims_changed and flagged rules.
+	Applicants ApplicantFacts
+	// PreDraftClients are wallet client ids that speak the pre-1.0 drafts:
+	// they get 400 issuance_pending instead of 202 while a deferred request
+	// waits.
+	PreDraftClients map[string]bool
 }
 
 // Service implements the issuer side of OID4VCI.
@@ -114,6 +129,8 @@ func New(d Deps) (*Service, error) {
 	defDur(&p.AccessTokenLifetime, 5*time.Minute)
 	defDur(&p.NonceLifetime, 5*time.Minute)
 	defDur(&p.ProofIATWindow, 5*time.Minute)
+	defDur(&p.DeferredInterval, 5*time.Second)
+	defDur(&p.DeferredLifetime, 14*24*time.Hour)
 	if p.MaxTxCodeAttempts <= 0 {
 		p.MaxTxCodeAttempts = 5
 	}
@@ -131,6 +148,7 @@ func (s *Service) CredentialEndpoint() string    { return s.Issuer + "/credentia
 func (s *Service) NonceEndpoint() string         { return s.Issuer + "/nonce" }
 func (s *Service) TokenEndpoint() string         { return s.Issuer + "/token" }
 func (s *Service) NotificationEndpoint() string  { return s.Issuer + "/notification" }
+func (s *Service) DeferredEndpoint() string      { return s.Issuer + "/deferred_credential" }
 func (s *Service) offerURL(handle string) string { return s.Issuer + "/offers/" + handle }
 
 // landingURL is the applicant's landing page of an offer: the same secret

@@ -28,11 +28,13 @@ const (
 	PermManageUsers          Permission = "users:write"
 	PermManageAPIKeys        Permission = "apikeys:write"
 	PermManageWalletClients  Permission = "wallet_clients:write"
+	PermManageWebhooks       Permission = "webhooks:write"
 )
 
 var grants = map[string][]Permission{
 	RoleAdmin: {PermRead, PermManageConfigurations, PermManageApplicants, PermManageOffers, PermManageCredentials,
-		PermReview, PermReadAudit, PermManageUsers, PermManageAPIKeys, PermManageWalletClients},
+		PermReview, PermReadAudit, PermManageUsers, PermManageAPIKeys, PermManageWalletClients,
+		PermManageWebhooks},
 	RoleIssuer:   {PermRead, PermManageApplicants, PermManageOffers, PermManageCredentials},
 	RoleReviewer: {PermRead, PermReview},
 	RoleAuditor:  {PermRead, PermReadAudit},

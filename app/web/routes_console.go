@@ -25,4 +25,6 @@ func (s *Server) consoleRoutes(g *gin.RouterGroup) {
 	s.offersRoutes(in)
 	s.adminRoutes(in)
 	s.walletsRoutes(in)
+	s.webhooksRoutes(in)
+	s.reviewsRoutes(in)
 }

@@ -25,6 +25,7 @@ import (
 	"credmint/app/web/api"
 	"credmint/app/web/console"
 	"credmint/app/web/oid4vci"
+	"credmint/app/webhooks"
 )
 
 // Pinger reports whether the database is reachable.
@@ -58,6 +59,8 @@ type Deps struct {
 	// /console/sso/* out. SSOName labels its button.
 	StaffSSO *staff.SSO
 	SSOName  string
+	// Webhooks serves the console's webhook delivery log; nil hides it.
+	Webhooks *webhooks.Service
 	// DevIdP is the development identity provider (app/devidp), served at
 	// {BasePath}/dev-idp; nil (always in production) leaves it out.
 	DevIdP http.Handler
@@ -117,6 +120,7 @@ func New(d Deps) (*Server, error) {
 	if d.Authz != nil {
 		s.console.WalletClients = d.Authz.Clients // the console's wallets page
 	}
+	s.console.WebhookLog = d.Webhooks
 	s.routes(admin)
 	return s, nil
 }
@@ -160,6 +164,7 @@ func (s *Server) routes(admin *api.Handlers) {
 	public(pub, http.MethodPost, "/nonce", limitBody(limitSmall), s.protocol(wallet.Nonce))
 	public(pub, http.MethodPost, "/credential", limitBody(limitCredential), s.protocol(wallet.Credential))
 	public(pub, http.MethodPost, "/notification", limitBody(limitSmall), s.protocol(wallet.Notification))
+	public(pub, http.MethodPost, "/deferred_credential", limitBody(limitSmall), s.protocol(wallet.Deferred))
 
 	v1 := g.Group("/api/v1", limitBody(limitAdmin))
 	v1.GET("/openapi.json", admin.OpenAPI)
@@ -169,6 +174,10 @@ func (s *Server) routes(admin *api.Handlers) {
 	authed.POST("/offers/:id/revoke", s.protocol(admin.RevokeOffer))
 	authed.GET("/offers/:id/qr.png", s.protocol(admin.OfferQRPNG))
 	authed.GET("/offers/:id/qr.svg", s.protocol(admin.OfferQRSVG))
+	authed.GET("/deferred", s.protocol(admin.ListDeferred))
+	authed.GET("/deferred/:id", s.protocol(admin.ShowDeferred))
+	authed.POST("/deferred/:id/approve", s.protocol(admin.ApproveDeferred))
+	authed.POST("/deferred/:id/reject", s.protocol(admin.RejectDeferred))
 
 	if s.deps.DevIdP != nil {
 		// Its own net/http handler: discovery, jwks, authorize, token, userinfo.

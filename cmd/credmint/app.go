@@ -23,6 +23,8 @@ import (
 	"credmint/app/keys"
 	"credmint/app/staff"
 	"credmint/app/web"
+	"credmint/app/web/console"
+	"credmint/app/webhooks"
 	"credmint/config"
 	"credmint/db"
 )
@@ -52,6 +54,10 @@ type app struct {
 	// delivery.go); deliveryWorkers send the outbox and run offer batches.
 	delivery        *delivery.Service
 	deliveryWorkers *deliveryWorkers
+	// webhooks queues issuance events for back-office endpoints; the
+	// outbox worker sends them with webhookSender (webhooks.go).
+	webhooks      *webhooks.Service
+	webhookSender *webhooks.Sender
 
 	// upstream is the OpenID provider people log in at: upstream_oidc, or
 	// the development identity provider devIdP (nil when off), see
@@ -165,6 +171,9 @@ func (a *app) wire(ctx context.Context) error {
 		FileManaged: fileConfigs, Now: a.now}); err != nil {
 		return err
 	}
+	if err := a.wireWebhooks(sealer); err != nil {
+		return err
+	}
 	a.issuance, err = issuance.New(issuance.Deps{
 		Store:     a.store,
 		Admin:     a.store,
@@ -178,6 +187,11 @@ func (a *app) wire(ctx context.Context) error {
 		Policy:    policy(cfg),
 		Display:   []issuance.Display{{Name: cfg.Issuer.Name, Locale: cfg.Issuer.Locale}},
 		Now:       a.now,
+		Events:    a.webhooks,
+		Deferred:  a.store,
+		// Applicants and PreDraftClients serve deferred issuance.
+		Applicants:      applicantFacts{a},
+		PreDraftClients: preDraftClients(cfg),
 	})
 	if err != nil {
 		return err
@@ -205,7 +219,8 @@ func (a *app) wire(ctx context.Context) error {
 		Configurations: a.configurations, Reports: a.store, Keys: a.ring, Delivery: a.delivery, Deliveries: a.delivery,
 		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
 		DevIdP: a.devIdPHandler(), Authz: a.authz,
-		StaffSSO: a.staffSSO, SSOName: cfg.ConsoleSSO.Name,
+		StaffSSO: a.staffSSO, SSOName: cfg.ConsoleSSO.Name, Webhooks: a.webhooks,
+		Reviews: console.IssuanceReviews{Issuance: a.issuance, Now: a.now},
 	})
 	return err
 }
@@ -219,6 +234,8 @@ func policy(cfg *config.Config) issuance.Policy {
 		MaxTxCodeAttempts:      cfg.TxCode.MaxAttempts,
 		BatchSize:              cfg.Issuer.BatchSize,
 		AnonymousPreAuthorized: *cfg.Issuer.AnonymousPreAuthorized,
+		DeferredInterval:       cfg.Issuer.DeferredInterval,
+		DeferredLifetime:       cfg.Issuer.DeferredLifetime,
 	}
 	p.TxCodeByDefault = *cfg.TxCode.Required
 	p.TxCodeDefaults = issuance.TxCode{InputMode: cfg.TxCode.InputMode, Length: cfg.TxCode.Length, Description: cfg.TxCode.Description}

@@ -42,7 +42,7 @@ func (a *app) wireDelivery(catalog *credential.Catalog, sealer *keys.Sealer) err
 		return fmt.Errorf("config: smtp.templates_dir: %w", err)
 	}
 	texts := delivery.Texts{IssuerName: cfg.Issuer.Name, Contact: cfg.Issuer.Contact, MessageIDHost: cfg.Host()}
-	wd := delivery.WorkerDeps{Store: a.store, Sealer: sealer, Owner: w.owner, Log: a.log, Now: a.now}
+	wd := delivery.WorkerDeps{Store: a.store, Sealer: sealer, Owner: w.owner, Log: a.log, Now: a.now, Webhook: a.webhookSender}
 	if cfg.SMTP.Host != "" {
 		m, err := delivery.NewMailer(delivery.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
 			Password: cfg.SMTP.Password, From: cfg.SMTP.From, StartTLS: cfg.SMTP.StartTLS}, texts, templates, catalog)

@@ -98,6 +98,7 @@ func (a *app) housekeeping(ctx context.Context) {
 			} else if n > 0 {
 				a.log.Debug("purged expired nonces", "count", n)
 			}
+			a.expireDeferred(ctx)
 			if created, err := a.ring.Ensure(ctx, keys.PurposeCredential); err != nil {
 				a.log.Error("reloading signing keys failed", "error", err.Error())
 			} else if created {

@@ -23,6 +23,7 @@ import (
 	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/staff"
+	"credmint/app/webhooks"
 	"credmint/views/layout"
 )
 
@@ -55,6 +56,9 @@ type Deps struct {
 	// WalletClients are the wallet clients of the authorization server
 	// (wallets.go); nil when the authorization code flow is off.
 	WalletClients *authz.Clients
+
+	// WebhookLog serves the webhook delivery log (webhooks.go); nil hides it.
+	WebhookLog *webhooks.Service
 
 	BasePath string
 	// SecureCookies marks cookies Secure (public URL is https).
@@ -160,10 +164,12 @@ var navigation = []navEntry{
 	{"Applicants", "/console/applicants", staff.PermRead},
 	{"Offers", "/console/offers", staff.PermRead},
 	{"Credentials", "/console/credentials", staff.PermRead},
+	{"Reviews", "/console/reviews", staff.PermReview},
 	{"Audit log", "/console/audit", staff.PermReadAudit},
 	{"Users", "/console/users", staff.PermManageUsers},
 	{"API keys", "/console/apikeys", staff.PermManageAPIKeys},
 	{"Wallets", "/console/wallets", staff.PermManageWalletClients},
+	{"Webhooks", "/console/webhooks", staff.PermManageWebhooks},
 }
 
 // Layout returns the frame of a console page for the current user.

@@ -28,6 +28,10 @@ func (h *Handlers) Credential(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if resp.Deferred != nil { // waits for a reviewer (§8.3)
+		noStore(c, http.StatusAccepted, resp.Deferred)
+		return nil
+	}
 	noStore(c, http.StatusOK, resp)
 	return nil
 }

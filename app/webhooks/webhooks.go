@@ -1,0 +1,167 @@
+package webhooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"credmint/app/audit"
+	"credmint/app/delivery"
+	"credmint/app/issuance"
+)
+
+// Endpoint is one configured receiver.
+type Endpoint struct {
+	URL    string
+	Secret string
+	// Events are the event types sent there; empty means all.
+	Events []string
+}
+
+// Wants reports whether e subscribes to event type t.
+func (e Endpoint) Wants(t string) bool { return len(e.Events) == 0 || slices.Contains(e.Events, t) }
+
+// Store is the outbox as webhooks use it. db.Store implements it.
+type Store interface {
+	// QueueMessages inserts msgs in one statement.
+	QueueMessages(ctx context.Context, msgs []delivery.Message) error
+	// WebhookMessages returns the newest webhook messages first.
+	WebhookMessages(ctx context.Context, limit int) ([]delivery.Message, error)
+	// RequeueWebhook makes a failed webhook message due at now again and
+	// writes ev; issuance.ErrConflict when it is not a failed one.
+	RequeueWebhook(ctx context.Context, id string, now time.Time, ev audit.Event) error
+}
+
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Store     Store
+	Sealer    delivery.Sealer
+	Endpoints []Endpoint
+	// Wake, when set, is signalled after events are queued.
+	Wake func()
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Service queues webhook events and serves the console's delivery log.
+type Service struct {
+	Deps
+}
+
+var _ issuance.Events = (*Service)(nil)
+
+// New validates d and fills defaults.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil || d.Sealer == nil {
+		return nil, errors.New("webhooks: Store and Sealer are required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Rand == nil {
+		d.Rand = rand.Reader
+	}
+	if d.Wake == nil {
+		d.Wake = func() {}
+	}
+	return &Service{Deps: d}, nil
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// Body is the JSON POSTed for an event. It carries ids only, never claims.
+type Body struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	CreatedAt time.Time `json:"created_at"`
+	Data      Data      `json:"data"`
+}
+
+// Data is what an event is about.
+type Data struct {
+	OfferID         string   `json:"offer_id,omitempty"`
+	TransactionID   string   `json:"transaction_id,omitempty"`
+	ConfigurationID string   `json:"configuration_id,omitempty"`
+	CredentialIDs   []string `json:"credential_ids,omitempty"`
+	Reason          string   `json:"reason,omitempty"`
+}
+
+// Emit implements issuance.Events: one outbox message per endpoint that
+// subscribes to ev.Type, all inserted in one statement. The body is fixed
+// here, so every attempt sends the same bytes; the event id is shared by
+// the endpoints, the delivery id (the message id) is each one's own.
+func (s *Service) Emit(ctx context.Context, ev issuance.WebhookEvent) error {
+	var targets []Endpoint
+	for _, e := range s.Endpoints {
+		if e.Wants(ev.Type) {
+			targets = append(targets, e)
+		}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	now := s.now()
+	at := ev.At
+	if at.IsZero() {
+		at = now
+	}
+	id, err := eventID(s.Rand)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(Body{ID: id, Type: ev.Type, CreatedAt: at.UTC(), Data: Data{OfferID: ev.OfferID,
+		TransactionID: ev.TransactionID, ConfigurationID: ev.ConfigurationID, CredentialIDs: ev.CredentialIDs, Reason: ev.Reason}})
+	if err != nil {
+		return fmt.Errorf("webhooks: encoding event: %w", err)
+	}
+	msgs := make([]delivery.Message, len(targets))
+	for i, e := range targets {
+		mid, err := delivery.NewMessageID(s.Rand, now)
+		if err != nil {
+			return err
+		}
+		sealed, err := delivery.SealPayload(s.Sealer, mid, delivery.Payload{To: e.URL, ConfigurationID: ev.ConfigurationID, Body: body})
+		if err != nil {
+			return err
+		}
+		msgs[i] = delivery.Message{ID: mid, Kind: delivery.KindWebhook, Purpose: ev.Type, OfferID: ev.OfferID,
+			Endpoint: e.URL, PayloadSealed: sealed, State: delivery.StatePending, NextAttemptAt: now, CreatedAt: now}
+	}
+	if err := s.Store.QueueMessages(ctx, msgs); err != nil {
+		return err
+	}
+	s.Wake()
+	return nil
+}
+
+// Deliveries returns the newest deliveries first, at most limit.
+func (s *Service) Deliveries(ctx context.Context, limit int) ([]delivery.Message, error) {
+	return s.Store.WebhookMessages(ctx, limit)
+}
+
+// Retry makes a failed delivery due now, with a fresh attempt count, for
+// the actor in ctx (audited); issuance.ErrConflict when it has not failed.
+func (s *Service) Retry(ctx context.Context, id string) error {
+	now := s.now()
+	ev := audit.New(ctx, now, "webhook.retried", "webhook", id, nil)
+	if err := s.Store.RequeueWebhook(ctx, id, now, ev); err != nil {
+		return err
+	}
+	s.Wake()
+	return nil
+}
+
+// eventID returns "evt_" and 120 random bits.
+func eventID(r io.Reader) (string, error) {
+	b := make([]byte, 15)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", fmt.Errorf("webhooks: reading randomness: %w", err)
+	}
+	return "evt_" + base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"credmint/app/delivery"
+	"credmint/app/webhooks"
+	"credmint/config"
+	"credmint/db/dbtest"
+)
+
+// hookReceiver is a back-office endpoint that records what it receives.
+type hookReceiver struct {
+	mu       sync.Mutex
+	got      []hookDelivery
+	statuses []int
+	srv      *httptest.Server
+}
+
+type hookDelivery struct {
+	Header http.Header
+	Raw    []byte
+	Body   webhooks.Body
+}
+
+func startHookReceiver(t testing.TB, statuses ...int) *hookReceiver {
+	r := &hookReceiver{statuses: statuses}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		raw, _ := io.ReadAll(req.Body)
+		d := hookDelivery{Header: req.Header.Clone(), Raw: raw}
+		_ = json.Unmarshal(raw, &d.Body)
+		r.mu.Lock()
+		r.got = append(r.got, d)
+		status := http.StatusNoContent
+		if len(r.statuses) > 0 {
+			status, r.statuses = r.statuses[0], r.statuses[1:]
+		}
+		r.mu.Unlock()
+		rw.WriteHeader(status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *hookReceiver) deliveries() []hookDelivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+const hookSecret = "hook-secret-0123456789abcdef"
+
+func withWebhooks(hooks ...config.WebhookConfig) harnessOption {
+	return func(c *config.Config, _ *harnessSettings) { c.Webhooks = hooks }
+}
+
+// checkSigned verifies a delivery as a receiver must: HMAC over timestamp
+// and body, timestamp within five minutes of the issuer's clock.
+func checkSigned(t *testing.T, h *harness, d hookDelivery) {
+	t.Helper()
+	if err := delivery.VerifySignature([]byte(hookSecret), d.Header, d.Raw, h.app.now(), 5*time.Minute); err != nil {
+		t.Errorf("signature of %s: %v", d.Body.Type, err)
+	}
+	if got := d.Header.Get(webhooks.HeaderEvent); got != d.Body.Type {
+		t.Errorf("%s: got %q, want %q", webhooks.HeaderEvent, got, d.Body.Type)
+	}
+	if d.Header.Get(webhooks.HeaderDelivery) == "" || d.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v", d.Header)
+	}
+}
+
+func TestWebhooksSignedEventsForIssuedAndAccepted(t *testing.T) {
+	all := startHookReceiver(t)
+	accepted := startHookReceiver(t)
+	h := newHarness(t, withWebhooks(
+		config.WebhookConfig{URL: all.srv.URL + "/events", Secret: hookSecret},
+		config.WebhookConfig{URL: accepted.srv.URL + "/accepted", Secret: hookSecret, Events: []string{"credential.accepted"}},
+	))
+	created := h.createOffer(staffBadgeOffer())
+	f := startFlow(t, h, newWallet(t, h), created, nil)
+	res := f.request(t, h, map[string]any{"credential_configuration_id": "staff_badge"})
+	if res.Status != http.StatusOK {
+		t.Fatalf("credential: got %d\n%s", res.Status, res.Body)
+	}
+	var cred credentialJSON
+	res.JSON(t, &cred)
+	res = h.postJSON(f.md.NotificationEndpoint, f.token.AccessToken, map[string]any{"notification_id": cred.NotificationID, "event": "credential_accepted"})
+	if res.Status != http.StatusNoContent {
+		t.Fatalf("notification: got %d\n%s", res.Status, res.Body)
+	}
+	if err := h.app.deliveryWorkers.outbox.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := all.deliveries()
+	if len(got) != 2 {
+		t.Fatalf("the all-events endpoint got %d deliveries, want 2", len(got))
+	}
+	for _, d := range got {
+		checkSigned(t, h, d)
+	}
+	issued := got[0].Body
+	if issued.Type != "credential.issued" || issued.ID == "" || issued.CreatedAt.IsZero() {
+		t.Errorf("first event: got %+v", issued)
+	}
+	if diff := cmp.Diff(webhooks.Data{OfferID: created.ID, ConfigurationID: "staff_badge", CredentialIDs: issued.Data.CredentialIDs}, issued.Data); diff != "" || len(issued.Data.CredentialIDs) != 1 {
+		t.Errorf("credential.issued data (-want +got):\n%s", diff)
+	}
+	if got[1].Body.Type != "credential.accepted" || got[1].Body.Data.OfferID != created.ID {
+		t.Errorf("second event: got %+v", got[1].Body)
+	}
+	only := accepted.deliveries()
+	if len(only) != 1 || only[0].Body.Type != "credential.accepted" {
+		t.Fatalf("the accepted-only endpoint got %+v", only)
+	}
+	checkSigned(t, h, only[0])
+	if only[0].Body.ID != got[1].Body.ID || only[0].Header.Get(webhooks.HeaderDelivery) == got[1].Header.Get(webhooks.HeaderDelivery) {
+		t.Error("one event to two endpoints: want the same event id and two delivery ids")
+	}
+	// The webhook messages stay out of the offer's deliveries.
+	msgs, _ := h.app.delivery.Messages(context.Background(), created.ID)
+	if len(msgs) != 0 {
+		t.Errorf("offer messages: %+v", msgs)
+	}
+}
+
+func TestWebhookRetriedWithBackoffThenRetryNow(t *testing.T) {
+	rcv := startHookReceiver(t, http.StatusServiceUnavailable, http.StatusBadRequest)
+	h := newHarness(t, withWebhooks(config.WebhookConfig{URL: rcv.srv.URL, Secret: hookSecret}))
+	created := h.createOffer(staffBadgeOffer())
+	f := startFlow(t, h, newWallet(t, h), created, nil)
+	if res := f.request(t, h, map[string]any{"credential_configuration_id": "staff_badge"}); res.Status != http.StatusOK {
+		t.Fatalf("credential: got %d", res.Status)
+	}
+	ctx := context.Background()
+	w := h.app.deliveryWorkers.outbox
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := h.app.webhooks.Deliveries(ctx, 10)
+	if len(log) != 1 || log[0].State != delivery.StatePending || log[0].LastError != "webhook: endpoint answered 503" {
+		t.Fatalf("after a 503: %+v", log)
+	}
+	if wait := log[0].NextAttemptAt.Sub(h.app.now()); wait < 20*time.Second || wait > 37*time.Second {
+		t.Errorf("first retry in %v, want about 30 s", wait)
+	}
+	h.clock.Advance(time.Minute)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log, _ = h.app.webhooks.Deliveries(ctx, 10)
+	if log[0].State != delivery.StateFailed || log[0].Endpoint != rcv.srv.URL {
+		t.Fatalf("after a 400: %+v", log[0])
+	}
+	if err := h.app.webhooks.Retry(staffCtx(), log[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log, _ = h.app.webhooks.Deliveries(ctx, 10)
+	if log[0].State != delivery.StateSent {
+		t.Errorf("after retry now: %+v", log[0])
+	}
+	if err := h.app.webhooks.Retry(staffCtx(), log[0].ID); err == nil {
+		t.Error("a sent delivery was retried")
+	}
+	got := rcv.deliveries()
+	if len(got) != 3 || got[0].Header.Get(webhooks.HeaderDelivery) != got[2].Header.Get(webhooks.HeaderDelivery) || string(got[0].Raw) != string(got[2].Raw) {
+		t.Errorf("want the same delivery three times, got %d", len(got))
+	}
+}
+
+// TestWebhookAtLeastOnceAcrossRestart: a process that dies after sending
+// and before marking leaves the delivery leased; after the lease the
+// restarted worker sends it again under the same X-Credmint-Delivery.
+func TestWebhookAtLeastOnceAcrossRestart(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testWebhookAtLeastOnce(t, "") })
+	t.Run("postgres", func(t *testing.T) { testWebhookAtLeastOnce(t, dbtest.PostgresURL(t)) })
+}
+
+func testWebhookAtLeastOnce(t *testing.T, dbURL string) {
+	rcv := startHookReceiver(t)
+	h := newHarnessWithDB(t, dbURL, withWebhooks(config.WebhookConfig{URL: rcv.srv.URL, Secret: hookSecret}))
+	created := h.createOffer(staffBadgeOffer())
+	f := startFlow(t, h, newWallet(t, h), created, nil)
+	if res := f.request(t, h, map[string]any{"credential_configuration_id": "staff_badge"}); res.Status != http.StatusOK {
+		t.Fatalf("credential: got %d", res.Status)
+	}
+	ctx := context.Background()
+	live := h.app.deliveryWorkers.outbox
+	dying, err := delivery.NewWorker(delivery.WorkerDeps{Store: crashingStore{h.app.store}, Sealer: live.Sealer, Webhook: live.Webhook, Owner: "dying", Now: h.app.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dying.RunOnce(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("the dying worker: %v", err)
+	}
+	if n, _ := live.RunOnce(ctx); n != 0 {
+		t.Fatal("a leased delivery was claimed")
+	}
+	h.clock.Advance(6 * time.Minute)
+	if err := live.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := rcv.deliveries()
+	if len(got) != 2 {
+		t.Fatalf("receiver got %d requests, want the same delivery twice", len(got))
+	}
+	id := got[0].Header.Get(webhooks.HeaderDelivery)
+	if id == "" || got[1].Header.Get(webhooks.HeaderDelivery) != id || got[0].Body.ID != got[1].Body.ID {
+		t.Errorf("deliveries %q and %q: want one X-Credmint-Delivery", id, got[1].Header.Get(webhooks.HeaderDelivery))
+	}
+	checkSigned(t, h, got[1])
+	log, _ := h.app.webhooks.Deliveries(ctx, 10)
+	if len(log) != 1 || log[0].ID != id || log[0].State != delivery.StateSent || log[0].Attempts != 2 {
+		t.Errorf("after the restart: %+v", log)
+	}
+}
+
+func TestConsoleWebhookDeliveryLog(t *testing.T) {
+	rcv := startHookReceiver(t, http.StatusGone)
+	h := newHarness(t, withWebhooks(config.WebhookConfig{URL: rcv.srv.URL + "/hook", Secret: hookSecret, Events: []string{"credential.issued"}}))
+	created := h.createOffer(staffBadgeOffer())
+	f := startFlow(t, h, newWallet(t, h), created, nil)
+	if res := f.request(t, h, map[string]any{"credential_configuration_id": "staff_badge"}); res.Status != http.StatusOK {
+		t.Fatalf("credential: got %d", res.Status)
+	}
+	ctx := context.Background()
+	if err := h.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := h.app.webhooks.Deliveries(ctx, 10)
+	if len(log) != 1 || log[0].State != delivery.StateFailed {
+		t.Fatalf("after a 410: %+v", log)
+	}
+	id := log[0].ID
+
+	for _, role := range []string{"issuer", "auditor", "reviewer"} {
+		if res := h.newBrowser(t, role).get("/console/webhooks"); res.Status != http.StatusForbidden {
+			t.Errorf("%s: got %d, want 403", role, res.Status)
+		}
+	}
+	admin := h.newBrowser(t, "admin")
+	res := admin.get("/console/webhooks")
+	if res.Status != http.StatusOK {
+		t.Fatalf("log: got %d", res.Status)
+	}
+	doc := res.doc(t)
+	if got := doc.Find("table.endpoints td").First().Text(); got != rcv.srv.URL+"/hook" {
+		t.Errorf("endpoint %q", got)
+	}
+	if strings.Contains(string(res.Body), hookSecret) {
+		t.Error("the page shows the secret")
+	}
+	row := doc.Find("tr#delivery-" + id)
+	if !row.HasClass("problem") || row.Find(".attempts").Text() != "1" || !strings.Contains(row.Find(".last-error").Text(), "(410)") {
+		t.Errorf("delivery row %q", row.Text())
+	}
+	if row.Find("button").Text() != "Retry now" {
+		t.Fatal("no Retry now on a failed delivery")
+	}
+	if res := admin.forged("/console/webhooks/"+id+"/retry", nil); res.Status != http.StatusForbidden {
+		t.Errorf("forged retry: got %d, want 403", res.Status)
+	}
+	if res := admin.postForm("/console/webhooks/"+id+"/retry", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("retry: got %d", res.Status)
+	}
+	if err := h.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	row = admin.get("/console/webhooks").doc(t).Find("tr#delivery-" + id)
+	if row.Find(".badge").Text() != "sent" || row.Find("button").Length() != 0 {
+		t.Errorf("after retry: %q", row.Text())
+	}
+	if res := admin.postForm("/console/webhooks/"+id+"/retry", nil); res.Status != http.StatusSeeOther {
+		t.Errorf("retry of a sent delivery: got %d, want 303 with an error flash", res.Status)
+	}
+	if n := len(rcv.deliveries()); n != 2 {
+		t.Errorf("receiver got %d requests, want 2", n)
+	}
+}
