@@ -100,6 +100,10 @@ type IssuerConfig struct {
 	// request may wait before it expires (default 336h, 14 days).
 	DeferredInterval time.Duration `yaml:"deferred_interval" env:"DEFERRED_INTERVAL"`
 	DeferredLifetime time.Duration `yaml:"deferred_lifetime" env:"DEFERRED_LIFETIME"`
+	// NotifyRejectReason puts the reviewer's reason into the email that
+	// tells an applicant their request was not approved (default false:
+	// a generic text; the reason is written for staff).
+	NotifyRejectReason bool `yaml:"notify_reject_reason" env:"NOTIFY_REJECT_REASON"`
 }
 
 // SMTPConfig is the mail server offers and tx_codes are sent through.

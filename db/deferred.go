@@ -124,6 +124,9 @@ func (s *Store) ListDeferred(ctx context.Context, f issuance.DeferredFilter) ([]
 	if f.ConfigurationID != "" {
 		q = q.Where("configuration_id = ?", f.ConfigurationID)
 	}
+	if f.OfferID != "" {
+		q = q.Where("offer_id = ?", f.OfferID)
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 500

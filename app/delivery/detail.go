@@ -60,6 +60,9 @@ type Landing struct {
 	Configuration *credential.Configuration
 	IssuerName    string
 	Contact       string
+	// Review is the state of the offer's latest deferred request as the
+	// outside world sees it now ("" when the offer has none, SPEC §10).
+	Review issuance.DeferredState
 }
 
 // Landing looks up the offer behind a landing-page handle. Nothing changes:
@@ -74,6 +77,15 @@ func (s *Service) Landing(ctx context.Context, handle string) (*Landing, error) 
 	if len(o.ConfigurationIDs) > 0 {
 		if c, err := s.Catalog.Configuration(ctx, o.ConfigurationIDs[0]); err == nil {
 			l.Configuration = c
+		}
+	}
+	if s.Issuance.Deferred != nil {
+		ds, err := s.Issuance.ListDeferred(ctx, issuance.DeferredFilter{OfferID: o.ID})
+		if err != nil {
+			return nil, err
+		}
+		if len(ds) > 0 {
+			l.Review = ds[len(ds)-1].EffectiveState(s.now())
 		}
 	}
 	return l, nil

@@ -90,14 +90,22 @@ func (m *Mailer) Send(ctx context.Context, msg *Message, p *Payload) error {
 // landing link, instructions) or the tx_code, never both.
 func (m *Mailer) Build(ctx context.Context, msg *Message, p *Payload) (*gomail.Msg, error) {
 	kind := mail.KindOffer
-	if msg.Purpose == PurposeTxCode {
+	switch msg.Purpose {
+	case PurposeTxCode:
 		kind = mail.KindTxCode
+	case PurposeReviewReady:
+		kind = mail.KindReviewReady
+	case PurposeReviewRejected:
+		kind = mail.KindReviewRejected
 	}
 	d := m.data(ctx, p)
-	if kind == mail.KindOffer {
+	switch kind {
+	case mail.KindOffer:
 		d.TxCode = ""
-	} else {
+	case mail.KindTxCode:
 		d.OfferURI, d.LandingURL = "", ""
+	default:
+		d.TxCode, d.OfferURI = "", ""
 	}
 	r, err := m.templates.Render(kind, p.ConfigurationID, p.Locale, d)
 	if err != nil {
@@ -143,7 +151,7 @@ func (m *Mailer) data(ctx context.Context, p *Payload) mail.Data {
 func templateData(ctx context.Context, catalog Catalog, texts Texts, p *Payload) mail.Data {
 	d := mail.Data{Name: p.Name, IssuerName: texts.IssuerName, Contact: texts.Contact, OfferURI: p.OfferURI, LandingURL: p.LandingURL,
 		QRImage: htmltemplate.URL("cid:qr.png"), TxCode: p.TxCode, ExpiresAt: p.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"),
-		PINSource: PINSource(p.TxCodeChannel), CredentialName: p.ConfigurationID}
+		PINSource: PINSource(p.TxCodeChannel), CredentialName: p.ConfigurationID, Reason: p.Reason}
 	if c, err := catalog.Configuration(ctx, p.ConfigurationID); err == nil {
 		disp := DisplayFor(c, p.Locale)
 		d.CredentialName, d.CredentialDescription = disp.Name, disp.Description

@@ -22,6 +22,11 @@ const (
 	// always in a message of its own.
 	PurposeOffer  = "offer"
 	PurposeTxCode = "tx_code"
+	// PurposeReviewReady and PurposeReviewRejected tell the applicant the
+	// outcome of a review (notify.go); they are sent whatever the offer's
+	// state, which is past redemption by then.
+	PurposeReviewReady    = "review_ready"
+	PurposeReviewRejected = "review_rejected"
 
 	StatePending   = "pending"
 	StateSending   = "sending"
@@ -64,6 +69,9 @@ type Payload struct {
 	TxCode          string    `json:"tx_code,omitempty"`
 	TxCodeChannel   string    `json:"tx_code_channel,omitempty"`
 	ExpiresAt       time.Time `json:"expires_at"`
+	// Reason is the rejection reason of a review_rejected message (only
+	// when the operator chose to send it).
+	Reason string `json:"reason,omitempty"`
 	// Body is the JSON body of a webhook message.
 	Body json.RawMessage `json:"body,omitempty"`
 }

@@ -144,7 +144,7 @@ func (w *Worker) work(ctx context.Context, m *Message) error {
 	if err != nil {
 		return err
 	}
-	if !o.Redeemable(w.now()) {
+	if !o.Redeemable(w.now()) && !isReviewPurpose(m.Purpose) {
 		// Nothing to deliver any more: revoked, expired, used or locked.
 		ev := audit.New(sctx, w.now(), "offer.delivery_cancelled", "offer", m.OfferID, map[string]string{"channel": m.Kind, "purpose": m.Purpose, "message": m.ID})
 		return w.ignoreConflict(w.Store.EndMessage(ctx, m.ID, w.Owner, StateCancelled, w.now(), "the offer is "+string(o.EffectiveState(w.now())), ev))
@@ -155,6 +155,8 @@ func (w *Worker) work(ctx context.Context, m *Message) error {
 		action := "offer.delivered"
 		if m.Purpose == PurposeTxCode {
 			action = "offer.tx_code_sent"
+		} else if isReviewPurpose(m.Purpose) {
+			action = "offer.review_notified"
 		}
 		ev := audit.New(sctx, now, action, "offer", m.OfferID, map[string]string{"channel": m.Kind, "message": m.ID})
 		return w.ignoreConflict(w.Store.MarkMessageSent(ctx, m.ID, w.Owner, now, ev))

@@ -94,7 +94,8 @@ type DeferredDetail struct {
 type DeferredFilter struct {
 	State           DeferredState
 	ConfigurationID string
-	Limit           int // 0: 500
+	OfferID         string // the requests of one offer (the landing page)
+	Limit           int    // 0: 500
 }
 
 // DeferredStore is the persistence of deferred requests. Every method that

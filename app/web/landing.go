@@ -88,6 +88,17 @@ func (s *Server) landingProps(c *gin.Context, l *delivery.Landing) (landing.Prop
 		}
 	case issuance.OfferRedeemed, issuance.OfferIssued, issuance.OfferAccepted:
 		p.State = "collected"
+		// A credential request that waits for a reviewer (SPEC §10).
+		switch l.Review {
+		case issuance.DeferredPending:
+			p.State = "review_pending"
+		case issuance.DeferredApproved:
+			p.State = "review_ready"
+		case issuance.DeferredRejected:
+			p.State = "review_rejected"
+		case issuance.DeferredExpired:
+			p.State = "expired" // no reviewer decided in time
+		}
 	default:
 		p.State = string(l.State) // expired, locked, revoked
 	}

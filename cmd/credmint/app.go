@@ -174,6 +174,7 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.wireWebhooks(sealer); err != nil {
 		return err
 	}
+	events := &eventSinks{sinks: []issuance.Events{a.webhooks}}
 	a.issuance, err = issuance.New(issuance.Deps{
 		Store:     a.store,
 		Admin:     a.store,
@@ -187,7 +188,7 @@ func (a *app) wire(ctx context.Context) error {
 		Policy:    policy(cfg),
 		Display:   []issuance.Display{{Name: cfg.Issuer.Name, Locale: cfg.Issuer.Locale}},
 		Now:       a.now,
-		Events:    a.webhooks,
+		Events:    events,
 		Deferred:  a.store,
 		// Applicants and PreDraftClients serve deferred issuance.
 		Applicants:      applicantFacts{a},
@@ -209,6 +210,9 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	if err := a.wireDelivery(catalog, sealer); err != nil {
+		return err
+	}
+	if err := a.wireNotifier(events); err != nil {
 		return err
 	}
 	if err := a.wireAuthz(catalog, sealer); err != nil {

@@ -21,7 +21,12 @@ type Texts struct {
 	Locked       string
 	Unknown      string
 	Contact      string // "Contact: %s"
-	QRAlt        string
+	// Deferred issuance (SPEC §10): the request waits for a reviewer.
+	ReviewPending  string
+	ReviewReady    string
+	ReviewRejected string
+	ReviewContact  string // "Questions: %s"
+	QRAlt          string
 }
 
 var texts = map[string]Texts{
@@ -36,15 +41,19 @@ var texts = map[string]Texts{
 			"print": "Your wallet asks for a PIN. It is printed on the slip of your letter.",
 			"none":  "Your wallet asks for a PIN. You get it from the person who gave you this offer.",
 		},
-		NoPIN:      "No PIN is needed.",
-		ValidUntil: "Valid until %s",
-		Collected:  "You have already collected this credential. It is in your wallet.",
-		Expired:    "This offer has expired.",
-		Revoked:    "This offer was withdrawn.",
-		Locked:     "This offer is locked after too many wrong PINs.",
-		Unknown:    "This link is not valid. Check that you copied it completely.",
-		Contact:    "Please contact %s for a new one.",
-		QRAlt:      "QR code of your credential offer",
+		NoPIN:          "No PIN is needed.",
+		ValidUntil:     "Valid until %s",
+		Collected:      "You have already collected this credential. It is in your wallet.",
+		Expired:        "This offer has expired.",
+		Revoked:        "This offer was withdrawn.",
+		Locked:         "This offer is locked after too many wrong PINs.",
+		Unknown:        "This link is not valid. Check that you copied it completely.",
+		Contact:        "Please contact %s for a new one.",
+		QRAlt:          "QR code of your credential offer",
+		ReviewPending:  "Your request is pending review. We will let you know when your credential is ready; your wallet collects it then.",
+		ReviewReady:    "Your credential is ready — open your wallet to collect it.",
+		ReviewRejected: "Your request was not approved.",
+		ReviewContact:  "Questions: %s",
 	},
 	"de": {
 		Lang: "de", Heading: "Ihr %s", IssuedBy: "Ausgestellt von %s",
@@ -57,15 +66,19 @@ var texts = map[string]Texts{
 			"print": "Ihre Wallet fragt nach einer PIN. Sie steht auf dem Abschnitt Ihres Briefs.",
 			"none":  "Ihre Wallet fragt nach einer PIN. Sie erhalten sie von der Person, die Ihnen dieses Angebot gegeben hat.",
 		},
-		NoPIN:      "Es wird keine PIN benötigt.",
-		ValidUntil: "Gültig bis %s",
-		Collected:  "Sie haben diesen Nachweis bereits abgeholt. Er ist in Ihrer Wallet.",
-		Expired:    "Dieses Angebot ist abgelaufen.",
-		Revoked:    "Dieses Angebot wurde zurückgezogen.",
-		Locked:     "Dieses Angebot ist nach zu vielen falschen PINs gesperrt.",
-		Unknown:    "Dieser Link ist ungültig. Prüfen Sie, ob Sie ihn vollständig kopiert haben.",
-		Contact:    "Bitte wenden Sie sich für ein neues an %s.",
-		QRAlt:      "QR-Code Ihres Angebots",
+		NoPIN:          "Es wird keine PIN benötigt.",
+		ValidUntil:     "Gültig bis %s",
+		Collected:      "Sie haben diesen Nachweis bereits abgeholt. Er ist in Ihrer Wallet.",
+		Expired:        "Dieses Angebot ist abgelaufen.",
+		Revoked:        "Dieses Angebot wurde zurückgezogen.",
+		Locked:         "Dieses Angebot ist nach zu vielen falschen PINs gesperrt.",
+		Unknown:        "Dieser Link ist ungültig. Prüfen Sie, ob Sie ihn vollständig kopiert haben.",
+		Contact:        "Bitte wenden Sie sich für ein neues an %s.",
+		QRAlt:          "QR-Code Ihres Angebots",
+		ReviewPending:  "Ihr Antrag wird geprüft. Wir sagen Ihnen Bescheid, sobald Ihr Nachweis bereitliegt; Ihre Wallet holt ihn dann ab.",
+		ReviewReady:    "Ihr Nachweis liegt bereit — öffnen Sie Ihre Wallet, um ihn abzuholen.",
+		ReviewRejected: "Ihr Antrag wurde nicht genehmigt.",
+		ReviewContact:  "Fragen: %s",
 	},
 	"fr": {
 		Lang: "fr", Heading: "Votre %s", IssuedBy: "Délivré par %s",
@@ -78,15 +91,19 @@ var texts = map[string]Texts{
 			"print": "Votre portefeuille demande un code PIN. Il est imprimé sur le coupon de votre lettre.",
 			"none":  "Votre portefeuille demande un code PIN. La personne qui vous a remis cette offre vous le donne.",
 		},
-		NoPIN:      "Aucun code PIN n’est nécessaire.",
-		ValidUntil: "Valable jusqu’au %s",
-		Collected:  "Vous avez déjà récupéré cette attestation. Elle est dans votre portefeuille.",
-		Expired:    "Cette offre a expiré.",
-		Revoked:    "Cette offre a été retirée.",
-		Locked:     "Cette offre est bloquée après trop de codes PIN erronés.",
-		Unknown:    "Ce lien n’est pas valide. Vérifiez que vous l’avez copié en entier.",
-		Contact:    "Veuillez contacter %s pour en obtenir une nouvelle.",
-		QRAlt:      "Code QR de votre offre d’attestation",
+		NoPIN:          "Aucun code PIN n’est nécessaire.",
+		ValidUntil:     "Valable jusqu’au %s",
+		Collected:      "Vous avez déjà récupéré cette attestation. Elle est dans votre portefeuille.",
+		Expired:        "Cette offre a expiré.",
+		Revoked:        "Cette offre a été retirée.",
+		Locked:         "Cette offre est bloquée après trop de codes PIN erronés.",
+		Unknown:        "Ce lien n’est pas valide. Vérifiez que vous l’avez copié en entier.",
+		Contact:        "Veuillez contacter %s pour en obtenir une nouvelle.",
+		QRAlt:          "Code QR de votre offre d’attestation",
+		ReviewPending:  "Votre demande est en cours d’examen. Nous vous préviendrons quand votre attestation sera prête ; votre portefeuille la récupérera alors.",
+		ReviewReady:    "Votre attestation est prête — ouvrez votre portefeuille pour la récupérer.",
+		ReviewRejected: "Votre demande n’a pas été approuvée.",
+		ReviewContact:  "Questions : %s",
 	},
 }
 

@@ -26,6 +26,10 @@ const (
 	KindOffer  = "offer"
 	KindTxCode = "tx_code"
 	KindSMS    = "sms"
+	// KindReviewReady and KindReviewRejected tell an applicant the outcome
+	// of a reviewed (deferred) credential request (SPEC §10).
+	KindReviewReady    = "review_ready"
+	KindReviewRejected = "review_rejected"
 )
 
 // Data is what a template can show. It never holds the tx_code and the offer
@@ -45,6 +49,9 @@ type Data struct {
 	TxCode    string
 	// PINSource says where the PIN comes from, for the offer message.
 	PINSource string
+	// Reason is the reviewer's reason for a rejection, only when the
+	// operator chose to send it (issuer.notify_reject_reason).
+	Reason string
 }
 
 // Message is a rendered message.
