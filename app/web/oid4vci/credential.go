@@ -12,11 +12,7 @@ import (
 // Credential serves the credential endpoint (OID4VCI §8).
 func (h *Handlers) Credential(c *gin.Context) error {
 	ctx := c.Request.Context()
-	token, err := bearerToken(c.Request)
-	if err != nil {
-		return err
-	}
-	tok, err := h.svc.Authenticate(ctx, token)
+	tok, err := accessToken(c, h.svc.Authenticate)
 	if err != nil {
 		return err
 	}

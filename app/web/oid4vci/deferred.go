@@ -13,11 +13,7 @@ import (
 // token of the original request and {transaction_id}.
 func (h *Handlers) Deferred(c *gin.Context) error {
 	ctx := c.Request.Context()
-	token, err := bearerToken(c.Request)
-	if err != nil {
-		return err
-	}
-	tok, err := h.svc.AuthenticateDeferred(ctx, token)
+	tok, err := accessToken(c, h.svc.AuthenticateDeferred)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 package oid4vci
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -40,6 +41,17 @@ func bearerToken(r *http.Request) (string, error) {
 		return "", &issuance.Error{Code: issuance.CodeInvalidToken, Description: "send the access token as Authorization: Bearer <token>", Status: http.StatusUnauthorized}
 	}
 	return strings.TrimSpace(token), nil
+}
+
+// accessToken reads the bearer token of the request and resolves it with
+// authenticate (Service.Authenticate, or AuthenticateDeferred for the
+// deferred endpoint).
+func accessToken(c *gin.Context, authenticate func(context.Context, string) (*issuance.AccessToken, error)) (*issuance.AccessToken, error) {
+	token, err := bearerToken(c.Request)
+	if err != nil {
+		return nil, err
+	}
+	return authenticate(c.Request.Context(), token)
 }
 
 // badBody is the error for an unreadable body in an endpoint's own vocabulary.

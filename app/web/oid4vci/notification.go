@@ -13,11 +13,7 @@ import (
 // success.
 func (h *Handlers) Notification(c *gin.Context) error {
 	ctx := c.Request.Context()
-	token, err := bearerToken(c.Request)
-	if err != nil {
-		return err
-	}
-	tok, err := h.svc.Authenticate(ctx, token)
+	tok, err := accessToken(c, h.svc.Authenticate)
 	if err != nil {
 		return err
 	}
