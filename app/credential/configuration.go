@@ -41,6 +41,28 @@ type Configuration struct {
 	// VCT is the SD-JWT VC type (dc+sd-jwt only).
 	VCT   string `yaml:"vct,omitempty" json:"vct,omitempty"`
 	Scope string `yaml:"scope,omitempty" json:"scope,omitempty"`
+	// Doctype is the ISO/IEC 18013-5 document type (mso_mdoc only), e.g.
+	// "org.iso.18013.5.1.mDL". Claim paths of an mdoc configuration are
+	// [namespace, element identifier].
+	Doctype string `yaml:"doctype,omitempty" json:"doctype,omitempty"`
+	// VCDM selects the W3C data model version of jwt_vc_json credentials:
+	// "1.1" or "2.0" (the default).
+	VCDM string `yaml:"vcdm,omitempty" json:"vcdm,omitempty"`
+	// Types are the W3C credential types of jwt_vc_json credentials
+	// (credential_definition.type); "VerifiableCredential" comes first
+	// whether listed or not.
+	Types []string `yaml:"types,omitempty" json:"types,omitempty"`
+	// Contexts are the JSON-LD contexts added after the data model's base
+	// context (jwt_vc_json).
+	Contexts []string `yaml:"contexts,omitempty" json:"contexts,omitempty"`
+	// HolderDIDJWK makes jwt_vc_json credentials name the holder as
+	// credentialSubject.id / sub = did:jwk of the holder key, in addition
+	// to cnf.
+	HolderDIDJWK bool `yaml:"holder_did_jwk,omitempty" json:"holder_did_jwk,omitempty"`
+	// DraftTwin publishes, next to a dc+sd-jwt configuration, a twin
+	// "<id>_vc_sd_jwt" with the pre-1.0 format identifier "vc+sd-jwt" for
+	// wallets that only know the drafts (SPEC §20).
+	DraftTwin bool `yaml:"draft_twin,omitempty" json:"draft_twin,omitempty"`
 
 	Display []Display `yaml:"display,omitempty" json:"display,omitempty"`
 	Claims  []Claim   `yaml:"claims,omitempty" json:"claims,omitempty"`

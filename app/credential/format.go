@@ -43,6 +43,32 @@ type IssueRequest struct {
 	Signer    keys.Signer
 	// Rand is the source for salts and other randomness.
 	Rand io.Reader
+	// Status is the credential's entry in a status list (Token Status
+	// List), nil when the issuer keeps no status for it. SD-JWT VC and
+	// jwt_vc_json put it in status.status_list, mdoc in the MSO's status.
+	Status *StatusReference
+}
+
+// StatusReference points at one entry of a status list: the list's URI and
+// the index of the credential's bits in it.
+type StatusReference struct {
+	URI   string
+	Index int
+}
+
+// KeyPurposer is implemented by formats that sign with keys of their own
+// purpose (mso_mdoc signs with a document signer key whose certificate is
+// issued by the IACA). Other formats sign with keys.PurposeCredential.
+type KeyPurposer interface {
+	KeyPurpose() string
+}
+
+// KeyPurpose returns the signing key purpose of format f.
+func KeyPurpose(f Format) string {
+	if kp, ok := f.(KeyPurposer); ok {
+		return kp.KeyPurpose()
+	}
+	return keys.PurposeCredential
 }
 
 // Formats is a registry of Format plugins keyed by format identifier.

@@ -12,7 +12,6 @@ import (
 
 	"credmint/app/audit"
 	"credmint/app/credential"
-	"credmint/app/keys"
 )
 
 // CredentialRequest is a credential endpoint request (OID4VCI §8.2). Unknown
@@ -232,9 +231,19 @@ func (s *Service) sign(ctx context.Context, tok *AccessToken, cfg *credential.Co
 	if !ok {
 		return nil, nil, fmt.Errorf("issuance: configuration %s has unregistered format %s", cfg.ID, cfg.Format)
 	}
-	signer, err := s.Signers.Active(keys.PurposeCredential)
+	purpose := credential.KeyPurpose(format)
+	signer, err := s.Signers.Active(purpose)
 	if err != nil {
-		return nil, nil, fmt.Errorf("issuance: no active credential signing key: %w", err)
+		return nil, nil, fmt.Errorf("issuance: no active %s signing key: %w", purpose, err)
+	}
+	var entries []StatusEntry
+	if s.StatusLists != nil {
+		if entries, err = s.StatusLists.Allocate(ctx, len(holders)); err != nil {
+			return nil, nil, fmt.Errorf("issuance: allocating status list entries: %w", err)
+		}
+		if len(entries) != len(holders) {
+			return nil, nil, fmt.Errorf("issuance: asked for %d status list entries, got %d", len(holders), len(entries))
+		}
 	}
 	now := s.now()
 	iat, exp := validityWindow(now, cfg.Validity)
@@ -244,9 +253,14 @@ func (s *Service) sign(ctx context.Context, tok *AccessToken, cfg *credential.Co
 	}
 	resp := &CredentialResponse{NotificationID: notificationID}
 	records := make([]IssuedCredential, 0, len(holders))
-	for _, h := range holders {
+	for i, h := range holders {
 		req := credential.IssueRequest{Configuration: cfg, Issuer: s.Issuer, Claims: claims, IssuedAt: iat, ExpiresAt: exp, Signer: signer, Rand: s.Rand}
-		rec := IssuedCredential{OfferID: tok.OfferID, AccessTokenID: tok.ID, ConfigurationID: cfg.ID, Format: cfg.Format, NotificationID: notificationID, IssuedAt: now, ExpiresAt: exp}
+		rec := IssuedCredential{OfferID: tok.OfferID, AccessTokenID: tok.ID, ConfigurationID: cfg.ID, Format: cfg.Format, NotificationID: notificationID, IssuedAt: now, ExpiresAt: exp, SigningKeyID: signer.KeyID()}
+		if entries != nil {
+			ref := entries[i].StatusReference
+			req.Status = &ref
+			rec.StatusListID, rec.StatusIndex = entries[i].ListID, entries[i].Index
+		}
 		if h != nil {
 			key := h.Key
 			req.HolderKey = &key

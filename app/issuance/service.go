@@ -96,6 +96,9 @@ type Deps struct {
 	// they get 400 issuance_pending instead of 202 while a deferred request
 	// waits.
 	PreDraftClients map[string]bool
+	// StatusLists gives every issued credential a status list entry; nil
+	// issues credentials without status.
+	StatusLists StatusLists
 }
 
 // Service implements the issuer side of OID4VCI.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"credmint/app/audit"
+	"credmint/app/credential"
 )
 
 // Sentinel errors returned by a Store.
@@ -163,6 +164,29 @@ type IssuedCredential struct {
 	ExpiresAt      time.Time
 	WalletEvent    string
 	WalletEventAt  *time.Time
+	// SigningKeyID is the kid of the key that signed the credential, so
+	// its public key stays published until the credential expires.
+	SigningKeyID string
+	// StatusListID and StatusIndex are the credential's status list entry;
+	// StatusListID is "" when it has none.
+	StatusListID string
+	StatusIndex  int
+}
+
+// StatusEntry is a reserved status list entry for a credential being
+// issued.
+type StatusEntry struct {
+	ListID string
+	credential.StatusReference
+}
+
+// StatusLists reserves status list entries (Token Status List) for
+// credentials about to be issued (app/status).
+type StatusLists interface {
+	// Allocate reserves n entries, each at an unpredictable index of a
+	// list with room, and commits the reservation before returning. An
+	// entry whose credential is never recorded stays "valid" and unused.
+	Allocate(ctx context.Context, n int) ([]StatusEntry, error)
 }
 
 // Store is the persistence issuance needs. Every method that changes state

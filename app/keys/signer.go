@@ -8,7 +8,16 @@ import (
 
 // Purposes a signing key serves. One key is active per purpose.
 const (
+	// PurposeCredential signs credentials of the JOSE formats (dc+sd-jwt,
+	// jwt_vc_json).
 	PurposeCredential = "credential"
+	// PurposeMdocDocumentSigner signs mso_mdoc credentials; its
+	// certificate is a document signer certificate issued by the IACA.
+	PurposeMdocDocumentSigner = "mdoc_document_signer"
+	// PurposeStatusList signs status list tokens.
+	PurposeStatusList = "status_list"
+	// PurposeMetadata signs the signed issuer metadata.
+	PurposeMetadata = "metadata"
 )
 
 // Signer signs on behalf of one issuer key. Implementations keep the private

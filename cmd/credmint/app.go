@@ -117,6 +117,9 @@ type appOptions struct {
 }
 
 // newAppWith is newApp with options.
+// signingPurposes are the key purposes the ring keeps an active key for.
+var signingPurposes = []string{keys.PurposeCredential, keys.PurposeMdocDocumentSigner, keys.PurposeStatusList, keys.PurposeMetadata}
+
 func newAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptions) (*app, error) {
 	if o.now == nil {
 		o.now = time.Now
@@ -157,10 +160,12 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.ring.Load(ctx); err != nil {
 		return err
 	}
-	if created, err := a.ring.Ensure(ctx, keys.PurposeCredential); err != nil {
-		return err
-	} else if created {
-		log.Info("created the issuer signing key", "purpose", keys.PurposeCredential)
+	for _, purpose := range signingPurposes {
+		if created, err := a.ring.Ensure(ctx, purpose); err != nil {
+			return err
+		} else if created {
+			log.Info("created an issuer signing key", "purpose", purpose)
+		}
 	}
 	catalog := credential.NewCatalog(a.store, 2*time.Second, a.now)
 	fileConfigs := make([]string, len(cfg.CredentialConfigurations))

@@ -12,7 +12,6 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"credmint/app/keys"
 	"credmint/config"
 )
 
@@ -99,10 +98,12 @@ func (a *app) housekeeping(ctx context.Context) {
 				a.log.Debug("purged expired nonces", "count", n)
 			}
 			a.expireDeferred(ctx)
-			if created, err := a.ring.Ensure(ctx, keys.PurposeCredential); err != nil {
-				a.log.Error("reloading signing keys failed", "error", err.Error())
-			} else if created {
-				a.log.Warn("created a new issuer signing key: the previous one expired", "purpose", keys.PurposeCredential)
+			for _, purpose := range signingPurposes {
+				if created, err := a.ring.Ensure(ctx, purpose); err != nil {
+					a.log.Error("reloading signing keys failed", "purpose", purpose, "error", err.Error())
+				} else if created {
+					a.log.Warn("created a new issuer signing key: the previous one expired", "purpose", purpose)
+				}
 			}
 		}
 	}
