@@ -28,7 +28,7 @@ type auditRow struct {
 func (auditRow) TableName() string { return "audit_events" }
 
 // insertAudit writes ev with tx, which must be the transaction of the change
-// ev describes.
+// ev describes, and queues the event ev.Publish when set (events.go).
 // An event without an action is refused, and with it the change.
 func insertAudit(tx *gorm.DB, ev audit.Event) error {
 	if ev.Action == "" || ev.SubjectType == "" {
@@ -54,7 +54,7 @@ func insertAudit(tx *gorm.DB, ev audit.Event) error {
 	if err != nil {
 		return fmt.Errorf("db: insert audit event %s: %w", ev.Action, err)
 	}
-	return nil
+	return insertPublication(tx, ev)
 }
 
 // insertAudited inserts row and the audit event describing it in one

@@ -164,5 +164,10 @@ func (s *Store) insertAudits(tx *gorm.DB, evs []audit.Event) error {
 	if err := s.bulkInsert(tx, "audit_events", auditColumns, rows); err != nil {
 		return fmt.Errorf("db: insert audit events: %w", err)
 	}
+	for _, ev := range evs {
+		if err := insertPublication(tx, ev); err != nil {
+			return err
+		}
+	}
 	return nil
 }

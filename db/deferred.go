@@ -23,6 +23,7 @@ type deferredRow struct {
 	ConfigurationID string     `gorm:"column:configuration_id"`
 	HolderKeys      string     `gorm:"column:holder_keys"`
 	ClaimsSealed    []byte     `gorm:"column:claims_sealed"`
+	UpstreamSealed  []byte     `gorm:"column:upstream_sealed"`
 	Reasons         string     `gorm:"column:reasons"`
 	State           string     `gorm:"column:state"`
 	OfferCreatedBy  string     `gorm:"column:offer_created_by"`
@@ -49,7 +50,7 @@ func toDeferredRow(d *issuance.DeferredRequest) (deferredRow, error) {
 	return deferredRow{
 		ID: d.ID, TransactionHash: d.TransactionHash, AccessTokenID: d.AccessTokenID,
 		OfferID: nullIfEmpty(d.OfferID), ApplicantID: nullIfEmpty(d.ApplicantID), ConfigurationID: d.ConfigurationID,
-		HolderKeys: keys, ClaimsSealed: d.ClaimsSealed, Reasons: reasons, State: string(d.State),
+		HolderKeys: keys, ClaimsSealed: d.ClaimsSealed, UpstreamSealed: d.UpstreamSealed, Reasons: reasons, State: string(d.State),
 		OfferCreatedBy: d.OfferCreatedBy, ApprovedBy: d.ApprovedBy, RejectedBy: d.RejectedBy, RejectReason: d.RejectReason,
 		CreatedAt: utc(d.CreatedAt), ExpiresAt: utc(d.ExpiresAt), DecidedAt: utcPtr(d.DecidedAt), CollectedAt: utcPtr(d.CollectedAt),
 	}, nil
@@ -63,7 +64,7 @@ func (r *deferredRow) deferred() (*issuance.DeferredRequest, error) {
 	return &issuance.DeferredRequest{
 		ID: r.ID, TransactionHash: r.TransactionHash, AccessTokenID: r.AccessTokenID,
 		OfferID: emptyIfNull(r.OfferID), ApplicantID: emptyIfNull(r.ApplicantID), ConfigurationID: r.ConfigurationID,
-		HolderKeys: []byte(r.HolderKeys), ClaimsSealed: r.ClaimsSealed, Reasons: reasons, State: issuance.DeferredState(r.State),
+		HolderKeys: []byte(r.HolderKeys), ClaimsSealed: r.ClaimsSealed, UpstreamSealed: r.UpstreamSealed, Reasons: reasons, State: issuance.DeferredState(r.State),
 		OfferCreatedBy: r.OfferCreatedBy, ApprovedBy: r.ApprovedBy, RejectedBy: r.RejectedBy, RejectReason: r.RejectReason,
 		CreatedAt: fromDB(r.CreatedAt), ExpiresAt: fromDB(r.ExpiresAt), DecidedAt: fromDBPtr(r.DecidedAt), CollectedAt: fromDBPtr(r.CollectedAt),
 	}, nil
@@ -144,6 +145,17 @@ func (s *Store) ListDeferred(ctx context.Context, f issuance.DeferredFilter) ([]
 		out = append(out, *d)
 	}
 	return out, nil
+}
+
+// CountPendingDeferred counts the requests pending and unexpired at now
+// (one aggregate query, for the dashboard).
+func (s *Store) CountPendingDeferred(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.read(ctx).Model(&deferredRow{}).Where("state = ? AND expires_at > ?", string(issuance.DeferredPending), utc(now)).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("db: count pending deferred requests: %w", err)
+	}
+	return int(n), nil
 }
 
 // DecideDeferred moves a request pending and unexpired at `at` to

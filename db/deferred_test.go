@@ -136,3 +136,73 @@ func TestDeferredRejectExpireList(t *testing.T) {
 		}
 	})
 }
+
+// TestDeferredListByOfferAndCount: the OfferID filter returns the requests
+// of one offer only (the landing page reads the latest of them), and the
+// dashboard's count sees pending and unexpired requests only.
+func TestDeferredListByOfferAndCount(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := t.Context()
+		createOffer(t, s, "off_1", nil)
+		createOffer(t, s, "off_2", nil)
+		redeem(t, s, "off_1", "tok_1")
+		redeem(t, s, "off_2", "tok_2")
+		for i, r := range []struct{ id, offer, token string }{
+			{"dfr_1a", "off_1", "tok_1"}, {"dfr_2a", "off_2", "tok_2"}, {"dfr_1b", "off_1", "tok_1"}, {"dfr_none", "", "tok_x"},
+		} {
+			d := newDeferred(r.id, r.offer, r.token)
+			d.CreatedAt = t0.Add(time.Duration(i) * time.Second)
+			d.ExpiresAt = d.CreatedAt.Add(time.Hour)
+			if err := s.CreateDeferred(ctx, d, event("deferred.created", r.id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := func(ds []issuance.DeferredRequest) []string {
+			out := []string{}
+			for _, d := range ds {
+				out = append(out, d.ID)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			name string
+			f    issuance.DeferredFilter
+			want []string
+		}{
+			{"offer 1", issuance.DeferredFilter{OfferID: "off_1"}, []string{"dfr_1a", "dfr_1b"}},
+			{"offer 2", issuance.DeferredFilter{OfferID: "off_2"}, []string{"dfr_2a"}},
+			{"unknown offer", issuance.DeferredFilter{OfferID: "off_9"}, []string{}},
+			{"offer 1, limit 1", issuance.DeferredFilter{OfferID: "off_1", Limit: 1}, []string{"dfr_1a"}},
+			{"offer and state", issuance.DeferredFilter{OfferID: "off_1", State: issuance.DeferredRejected}, []string{}},
+			{"no filter", issuance.DeferredFilter{}, []string{"dfr_1a", "dfr_2a", "dfr_1b", "dfr_none"}},
+		} {
+			got, err := s.ListDeferred(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff(t, tc.name, ids(got), tc.want)
+		}
+
+		count := func(at time.Time) int {
+			t.Helper()
+			n, err := s.CountPendingDeferred(ctx, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(t0); n != 4 {
+			t.Errorf("pending at t0: got %d, want 4", n)
+		}
+		if err := s.DecideDeferred(ctx, "dfr_1a", issuance.DeferredApproved, "usr_2", "", nil, t0, event("deferred.approved", "dfr_1a")); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t0); n != 3 {
+			t.Errorf("after an approval: got %d, want 3", n)
+		}
+		// dfr_2a expires at t0+1h+1s: at that instant it is no longer pending.
+		if n := count(t0.Add(time.Hour + time.Second)); n != 2 {
+			t.Errorf("past the first expiry: got %d, want 2", n)
+		}
+	})
+}

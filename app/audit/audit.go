@@ -6,6 +6,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -33,6 +34,28 @@ type Event struct {
 	SubjectType string // e.g. "offer"
 	SubjectID   string
 	Details     map[string]string
+	// Publish, when set, is an event for the issuer's back office
+	// (webhooks, applicant emails) that the store writes to the event
+	// outbox in the same transaction as the change and this record: it is
+	// never lost once the change committed, and never sent for a change
+	// that did not commit. app/webhooks relays it.
+	Publish *Publication
+}
+
+// Publication is an event queued for publication with the change it
+// reports.
+type Publication struct {
+	// ID ("evt_…") names the event; every delivery of it carries it, so
+	// receivers can de-duplicate.
+	ID   string
+	Type string // e.g. "issuance.approved"
+	// At is when it happened; zero means the audit event's At.
+	At time.Time
+	// Data is the JSON payload: ids only, never secrets or applicant data.
+	Data json.RawMessage
+	// Attempts counts the failed relays of a queued event (set by the
+	// store when read).
+	Attempts int
 }
 
 type actorKey struct{}

@@ -21,6 +21,14 @@ import (
 // by configuration id and the matched applicant. A refusal is a *PageError
 // for the person (no matching record, an offer made for someone else,
 // incomplete data); other failures are server errors.
+//
+// When no applicant matches and the configuration says no_match: review,
+// the dataset is the mapped upstream claims only and is not checked: the
+// credential request goes to a reviewer, who fills what is missing. An
+// issuer_state offer made for an applicant stays that applicant's: anybody
+// else, matched to another record or to none, is refused. The datasets
+// also carry
+// the upstream identity (issuance.UpstreamDatasetKey) for that reviewer.
 func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[string]map[string]any, string, *PageError) {
 	var offer *issuance.Offer
 	var uploaded map[string]any
@@ -39,27 +47,42 @@ func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[s
 	if offer != nil {
 		applicantID = offer.ApplicantID
 	}
+	upstream := &issuance.UpstreamIdentity{Issuer: s.upstreamIssuer(), Subject: id.Subject, Mapped: map[string]map[string]any{}}
+	if email, ok := id.Claims["email"].(string); ok {
+		upstream.Email = email
+	}
 	for _, cid := range r.ConfigurationIDs {
 		cfg, err := s.Catalog.Configuration(ctx, cid)
 		if err != nil {
 			return nil, "", s.serverFailure("reading configuration "+cid, err)
 		}
 		data := uploaded
+		review := false // no applicant matched, no_match: review
 		if cfg.ApplicantMatch != nil {
 			a, perr := s.match(ctx, cfg, id)
 			if perr != nil {
 				return nil, "", perr
 			}
-			if offer != nil && offer.ApplicantID != "" && a.ID != offer.ApplicantID {
+			if offer != nil && offer.ApplicantID != "" && (a == nil || a.ID != offer.ApplicantID) {
 				return nil, "", pageError(http.StatusForbidden, CodeAccessDenied, "This offer is for someone else",
 					"The credential offer you scanned was made for another person than the one you signed in as. Sign in with your own account, or ask the issuer.")
 			}
-			if data == nil {
-				data = a.Claims
+			if a == nil {
+				// The mapped upstream claims only, never the offer's
+				// data: it was uploaded for somebody, who may not be
+				// this person.
+				review, data = true, nil
+				upstream.NoMatch = append(upstream.NoMatch, cid)
+			} else {
+				if data == nil {
+					data = a.Claims
+				}
+				applicantID = a.ID
 			}
-			applicantID = a.ID
 		}
-		merged := MapUpstream(cfg.UpstreamClaims, id.Claims)
+		mapped := MapUpstream(cfg.UpstreamClaims, id.Claims)
+		upstream.Mapped[cid] = mapped
+		merged := mapped
 		if data != nil {
 			if cfg.ApplicantMatch.MergePolicy() == credential.DataFillGaps {
 				merged = merge(data, merged)
@@ -67,17 +90,31 @@ func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[s
 				merged = merge(merged, data)
 			}
 		}
-		if errs := cfg.CheckDataset(merged); len(errs) > 0 {
+		if errs := cfg.CheckDataset(merged); len(errs) > 0 && !review {
 			return nil, "", pageError(http.StatusConflict, CodeAccessDenied, "Your data is incomplete",
 				fmt.Sprintf("The issuer cannot make the %s for you: %s %s. Contact the issuer.", displayName(cfg), errs[0].Field, errs[0].Reason))
 		}
 		out[cid] = merged
 	}
+	u, err := upstream.Dataset()
+	if err != nil {
+		return nil, "", s.serverFailure("keeping the upstream identity", err)
+	}
+	out[issuance.UpstreamDatasetKey] = u
 	return out, applicantID, nil
 }
 
+// upstreamIssuer is the upstream provider's issuer identifier.
+func (s *Service) upstreamIssuer() string {
+	if s.Upstream == nil {
+		return ""
+	}
+	return s.Upstream.Issuer()
+}
+
 // match finds the uploaded applicant record of the person by the
-// configuration's applicant_match.
+// configuration's applicant_match; nil, nil when there is none and the
+// configuration sends such requests to review (no_match: review).
 func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *Identity) (*applicants.Applicant, *PageError) {
 	m := cfg.ApplicantMatch
 	value := ""
@@ -98,10 +135,9 @@ func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *
 	case !errors.Is(err, applicants.ErrNotFound):
 		return nil, s.serverFailure("matching an applicant", err)
 	case cfg.NoMatchPolicy() == credential.NoMatchReview:
-		// Review (deferred issuance) does not exist yet: refused like deny,
-		// with its own message.
-		return nil, pageError(http.StatusForbidden, CodeAccessDenied, "Your request needs a review",
-			fmt.Sprintf("The issuer has no record for you for the %s yet, and requests without a record must be reviewed by staff, which this issuer cannot do online yet. Contact the issuer.", displayName(cfg)))
+		// No record, no refusal: the credential request goes to a reviewer
+		// (deferred issuance), see datasets.
+		return nil, nil
 	}
 	return nil, pageError(http.StatusForbidden, CodeAccessDenied, "No record found for you",
 		fmt.Sprintf("The issuer has no record for you for the %s, so it cannot issue it. If you think this is wrong, contact the issuer.", displayName(cfg)))

@@ -40,6 +40,9 @@ type WorkerDeps struct {
 	SMS   Sender
 	// Webhook sends webhook events (app/webhooks); nil fails them.
 	Webhook Sender
+	// Events, when set, relays the queued events (app/webhooks.Relay) into
+	// the outbox at the start of every round.
+	Events EventRelay
 	// Owner names this process in leases (host and pid).
 	Owner string
 	// Lease is how long a claimed message is held (default 5 minutes);
@@ -59,6 +62,11 @@ type WorkerDeps struct {
 	Log         *slog.Logger
 	Now         func() time.Time
 	Rand        io.Reader
+}
+
+// EventRelay moves queued events into the outbox (app/webhooks.Relay).
+type EventRelay interface {
+	RelayEvents(ctx context.Context) (int, error)
 }
 
 // Worker sends the outbox: it claims due messages, sends them, and marks
@@ -104,9 +112,15 @@ func NewWorker(d WorkerDeps) (*Worker, error) {
 
 func (w *Worker) now() time.Time { return w.Now().UTC().Truncate(time.Microsecond) }
 
-// RunOnce claims one round of due messages and works them. It returns how
+// RunOnce relays the queued events (Events), then claims one round of due
+// messages and works them. It returns how
 // many it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	if w.Events != nil {
+		if _, err := w.Events.RelayEvents(ctx); err != nil {
+			return 0, fmt.Errorf("delivery: relaying events: %w", err)
+		}
+	}
 	msgs, err := w.Store.ClaimMessages(ctx, w.Owner, w.now(), w.Lease, w.Claim)
 	if err != nil {
 		return 0, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"credmint/app/audit"
+	"credmint/app/credential"
 )
 
 // Deferred issuance (OID4VCI 1.0 §9; SPEC §10): a credential request whose
@@ -59,6 +60,9 @@ type DeferredRequest struct {
 	HolderKeys []byte
 	// ClaimsSealed is the JSON claims snapshot, sealed (see deferredAAD).
 	ClaimsSealed []byte
+	// UpstreamSealed is the UpstreamIdentity of the authorization code
+	// flow as JSON, sealed (see upstreamAAD); nil without one.
+	UpstreamSealed []byte
 	// Reasons say why review was required (Reason* constants).
 	Reasons []string
 	State   DeferredState
@@ -87,6 +91,24 @@ func (d *DeferredRequest) EffectiveState(now time.Time) DeferredState {
 type DeferredDetail struct {
 	DeferredRequest
 	Claims map[string]any
+	// Problems are what the configuration's checks find in Claims (a
+	// mandatory claim missing, a wrong type): approval is refused while
+	// any remains, so the reviewer fills or fixes them first.
+	Problems []credential.FieldError
+	// Missing are the configuration's top-level claims absent from
+	// Claims, for the reviewer to fill.
+	Missing []MissingClaim
+	// Upstream is who signed in at the upstream provider (authorization
+	// code flow); nil when nobody did.
+	Upstream *UpstreamIdentity
+}
+
+// MissingClaim is a top-level claim of the configuration the request's
+// claims lack. String says whether it takes a string (else a JSON value).
+type MissingClaim struct {
+	Name      string
+	Mandatory bool
+	String    bool
 }
 
 // DeferredFilter selects deferred requests; the zero value selects all,
@@ -110,6 +132,8 @@ type DeferredStore interface {
 	DeferredByTransaction(ctx context.Context, hash string) (*DeferredRequest, error)
 	// ListDeferred returns the requests f selects, oldest first.
 	ListDeferred(ctx context.Context, f DeferredFilter) ([]DeferredRequest, error)
+	// CountPendingDeferred counts the requests pending and unexpired at now.
+	CountPendingDeferred(ctx context.Context, now time.Time) (int, error)
 	// DecideDeferred moves a request pending and unexpired at `at` to
 	// approved or rejected (by, reason), replacing ClaimsSealed when
 	// claimsSealed is not nil, with one conditional update. ErrConflict

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"credmint/app/audit"
 	"credmint/app/credential"
@@ -38,6 +39,20 @@ func (s *Service) ListDeferred(ctx context.Context, f DeferredFilter) ([]Deferre
 	return st.ListDeferred(ctx, f)
 }
 
+// CountPendingDeferred counts the requests waiting for a reviewer: pending
+// and unexpired.
+func (s *Service) CountPendingDeferred(ctx context.Context) (int, error) {
+	st, err := s.deferredStore()
+	if err != nil {
+		return 0, err
+	}
+	return st.CountPendingDeferred(ctx, s.now())
+}
+
+// ReviewSLA is how long a deferred request may wait for a decision before
+// the review queue marks it overdue (Policy.ReviewSLA).
+func (s *Service) ReviewSLA() time.Duration { return s.Policy.ReviewSLA }
+
 // GetDeferred returns the request whose id or wallet transaction_id is
 // idOrTransactionID, with its claims opened. ErrNotFound when none.
 func (s *Service) GetDeferred(ctx context.Context, idOrTransactionID string) (*DeferredDetail, error) {
@@ -49,7 +64,43 @@ func (s *Service) GetDeferred(ctx context.Context, idOrTransactionID string) (*D
 	if err != nil {
 		return nil, err
 	}
-	return &DeferredDetail{DeferredRequest: *d, Claims: claims}, nil
+	out := &DeferredDetail{DeferredRequest: *d, Claims: claims}
+	if out.Upstream, err = s.openUpstream(d); err != nil {
+		return nil, err
+	}
+	cfg, err := s.Catalog.Configuration(ctx, d.ConfigurationID)
+	if errors.Is(err, credential.ErrUnknownConfiguration) {
+		return out, nil // deleted since: shown as stored, approval refuses
+	} else if err != nil {
+		return nil, err
+	}
+	out.Problems = cfg.CheckDataset(claims)
+	out.Missing = missingClaims(cfg, claims)
+	return out, nil
+}
+
+// missingClaims lists the top-level claims of cfg that claims lack, in the
+// configuration's order.
+func missingClaims(cfg *credential.Configuration, claims map[string]any) []MissingClaim {
+	var out []MissingClaim
+	seen := map[string]int{}
+	for _, cl := range cfg.Claims {
+		name, ok := cl.Path[0].(string)
+		if !ok {
+			continue
+		}
+		if v, has := claims[name]; has && v != nil {
+			continue
+		}
+		if i, dup := seen[name]; dup { // a nested claim of a missing object
+			out[i].Mandatory = out[i].Mandatory || cl.Mandatory
+			continue
+		}
+		seen[name] = len(out)
+		out = append(out, MissingClaim{Name: name, Mandatory: cl.Mandatory,
+			String: len(cl.Path) == 1 && slices.Contains([]string{"", credential.TypeString, credential.TypeDate, credential.TypeDateTime}, cl.Type)})
+	}
+	return out
 }
 
 // ApproveDeferred approves a pending request (id or transaction_id) as
@@ -72,15 +123,21 @@ func (s *Service) ApproveDeferred(ctx context.Context, idOrTransactionID, review
 		return nil, ErrFourEyes
 	}
 	details := map[string]string{"reviewer_id": reviewerID, "credential_configuration_id": d.ConfigurationID}
+	old, err := s.deferredClaims(d)
+	if err != nil {
+		return nil, err
+	}
+	final := old
+	if editedClaims != nil {
+		final = editedClaims
+	}
+	// The stored claims may be incomplete (deferred before the dataset
+	// was checked): what is issued must fit the configuration.
+	if errs := cfg.CheckDataset(final); len(errs) > 0 {
+		return nil, &ClaimsError{Fields: errs}
+	}
 	var sealed []byte
 	if editedClaims != nil {
-		if errs := cfg.CheckDataset(editedClaims); len(errs) > 0 {
-			return nil, &ClaimsError{Fields: errs}
-		}
-		old, err := s.deferredClaims(d)
-		if err != nil {
-			return nil, err
-		}
 		if changed := changedClaimNames(old, editedClaims); len(changed) > 0 {
 			details["edited_claims"] = strings.Join(changed, " ")
 			if sealed, err = s.sealDeferredClaims(d.ID, editedClaims); err != nil {
@@ -90,13 +147,14 @@ func (s *Service) ApproveDeferred(ctx context.Context, idOrTransactionID, review
 	}
 	now := s.now()
 	ev := audit.New(ctx, now, "deferred.approved", "deferred_request", d.ID, details)
+	if err := s.publish(&ev, WebhookEvent{Type: WebhookIssuanceApproved, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: d.ConfigurationID}); err != nil {
+		return nil, err
+	}
 	if err := s.Deferred.DecideDeferred(ctx, d.ID, DeferredApproved, reviewerID, "", sealed, now, ev); err != nil {
 		return nil, err
 	}
+	s.queued(&ev)
 	d.State, d.ApprovedBy, d.DecidedAt = DeferredApproved, reviewerID, &now
-	if err := s.emit(ctx, WebhookEvent{Type: WebhookIssuanceApproved, At: now, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: d.ConfigurationID}); err != nil {
-		return nil, fmt.Errorf("issuance: queueing %s: %w", WebhookIssuanceApproved, err)
-	}
 	return d, nil
 }
 
@@ -117,13 +175,14 @@ func (s *Service) RejectDeferred(ctx context.Context, idOrTransactionID, reviewe
 	ev := audit.New(ctx, now, "deferred.rejected", "deferred_request", d.ID, map[string]string{
 		"reviewer_id": reviewerID, "credential_configuration_id": d.ConfigurationID,
 	})
+	if err := s.publish(&ev, WebhookEvent{Type: WebhookIssuanceRejected, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: d.ConfigurationID, Reason: reason}); err != nil {
+		return nil, err
+	}
 	if err := s.Deferred.DecideDeferred(ctx, d.ID, DeferredRejected, reviewerID, reason, nil, now, ev); err != nil {
 		return nil, err
 	}
+	s.queued(&ev)
 	d.State, d.RejectedBy, d.RejectReason, d.DecidedAt = DeferredRejected, reviewerID, reason, &now
-	if err := s.emit(ctx, WebhookEvent{Type: WebhookIssuanceRejected, At: now, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: d.ConfigurationID, Reason: reason}); err != nil {
-		return nil, fmt.Errorf("issuance: queueing %s: %w", WebhookIssuanceRejected, err)
-	}
 	return d, nil
 }
 

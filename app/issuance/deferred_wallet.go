@@ -31,9 +31,23 @@ type ApplicantFacts interface {
 
 // reviewReasons says why a request for cfg needs a reviewer; nil when it is
 // answered at once. A manual configuration without review_rules always
-// needs one; with rules, only when one fires.
-func (s *Service) reviewReasons(ctx context.Context, cfg *credential.Configuration, applicantID string, claims map[string]any) ([]string, error) {
-	if cfg.Review() != credential.ReviewManual || s.Deferred == nil {
+// needs one; with rules, only when one fires. Whatever the policy, a
+// person who signed in (authorization code flow) without matching an
+// applicant of a configuration with no_match: review needs one.
+func (s *Service) reviewReasons(ctx context.Context, cfg *credential.Configuration, tok *AccessToken, applicantID string, claims map[string]any) ([]string, error) {
+	if s.Deferred == nil {
+		return nil, nil
+	}
+	if cfg.ApplicantMatch != nil && cfg.NoMatchPolicy() == credential.NoMatchReview {
+		u, err := s.tokenUpstream(tok, cfg.ID)
+		if err != nil {
+			return nil, err
+		}
+		if u.unmatched(cfg.ID) {
+			return []string{ReasonNoApplicantMatch}, nil
+		}
+	}
+	if cfg.Review() != credential.ReviewManual {
 		return nil, nil
 	}
 	if len(cfg.ReviewRules) == 0 {
@@ -105,16 +119,29 @@ func (s *Service) deferIssuance(ctx context.Context, tok *AccessToken, cfg *cred
 	if d.ClaimsSealed, err = s.sealDeferredClaims(d.ID, claims); err != nil {
 		return nil, err
 	}
+	upstream, err := s.tokenUpstream(tok, cfg.ID)
+	if err != nil {
+		return nil, err
+	}
+	if upstream.unmatched(cfg.ID) {
+		// The person matched no applicant: the request is not the
+		// applicant's of an issuer_state offer, whoever that was for.
+		d.ApplicantID = ""
+	}
+	if d.UpstreamSealed, err = s.sealUpstream(d.ID, upstream); err != nil {
+		return nil, err
+	}
 	ev := audit.New(ctx, now, "deferred.created", "deferred_request", d.ID, map[string]string{
 		"credential_configuration_id": cfg.ID, "access_token_id": tok.ID, "offer_id": tok.OfferID,
 		"reasons": fmt.Sprint(reasons),
 	})
+	if err := s.publish(&ev, WebhookEvent{Type: WebhookIssuancePending, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: cfg.ID}); err != nil {
+		return nil, err
+	}
 	if err := s.Deferred.CreateDeferred(ctx, d, ev); err != nil {
 		return nil, fmt.Errorf("issuance: storing deferred request: %w", err)
 	}
-	if err := s.emit(ctx, WebhookEvent{Type: WebhookIssuancePending, At: now, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: cfg.ID}); err != nil {
-		return nil, fmt.Errorf("issuance: queueing %s: %w", WebhookIssuancePending, err)
-	}
+	s.queued(&ev)
 	return &Pending{TransactionID: txID, Interval: s.interval()}, nil
 }
 
@@ -185,16 +212,17 @@ func (s *Service) collect(ctx context.Context, tok *AccessToken, d *DeferredRequ
 		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
 		"offer_id": d.OfferID,
 	})
-	if err := s.Deferred.CollectDeferred(ctx, d.ID, now, records, ev); err != nil {
-		return nil, err
-	}
 	ids := make([]string, len(records))
 	for i := range records {
 		ids[i] = records[i].ID
 	}
-	if err := s.emit(ctx, WebhookEvent{Type: WebhookCredentialIssued, At: now, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: cfg.ID, CredentialIDs: ids}); err != nil {
-		return nil, fmt.Errorf("issuance: queueing %s: %w", WebhookCredentialIssued, err)
+	if err := s.publish(&ev, WebhookEvent{Type: WebhookCredentialIssued, OfferID: d.OfferID, TransactionID: d.ID, ConfigurationID: cfg.ID, CredentialIDs: ids}); err != nil {
+		return nil, err
 	}
+	if err := s.Deferred.CollectDeferred(ctx, d.ID, now, records, ev); err != nil {
+		return nil, err
+	}
+	s.queued(&ev)
 	return resp, nil
 }
 

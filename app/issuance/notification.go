@@ -45,15 +45,20 @@ func (s *Service) Notify(ctx context.Context, tok *AccessToken, req Notification
 		subjectType, subjectID = "access_token", tok.ID
 	}
 	ev := audit.New(ctx, now, "credential."+req.Event, subjectType, subjectID, map[string]string{"notification_id": req.NotificationID})
+	if req.Event == EventCredentialAccepted {
+		// A repeated notification is idempotent in the store and sends the
+		// event again (a new event id): receivers de-duplicate by data,
+		// deliveries are at least once anyway.
+		if err := s.publish(&ev, WebhookEvent{Type: WebhookCredentialAccepted, OfferID: tok.OfferID}); err != nil {
+			return err
+		}
+	}
 	err := s.Store.RecordNotification(ctx, tok.ID, req.NotificationID, req.Event, now, ev)
 	if errors.Is(err, ErrNotFound) {
 		return badRequest(CodeInvalidNotificationID, "unknown notification_id for this access token")
+	} else if err != nil {
+		return err
 	}
-	if err == nil && req.Event == EventCredentialAccepted {
-		// A repeated notification is idempotent in the store and sends the
-		// event again: receivers de-duplicate by data, deliveries are at
-		// least once anyway.
-		err = s.emit(ctx, WebhookEvent{Type: WebhookCredentialAccepted, At: now, OfferID: tok.OfferID})
-	}
-	return err
+	s.queued(&ev)
+	return nil
 }

@@ -27,10 +27,8 @@ type Endpoint struct {
 // Wants reports whether e subscribes to event type t.
 func (e Endpoint) Wants(t string) bool { return len(e.Events) == 0 || slices.Contains(e.Events, t) }
 
-// Store is the outbox as webhooks use it. db.Store implements it.
+// Store is the outbox as the delivery log uses it. db.Store implements it.
 type Store interface {
-	// QueueMessages inserts msgs in one statement.
-	QueueMessages(ctx context.Context, msgs []delivery.Message) error
 	// WebhookMessages returns the newest webhook messages first.
 	WebhookMessages(ctx context.Context, limit int) ([]delivery.Message, error)
 	// RequeueWebhook makes a failed webhook message due at now again and
@@ -43,18 +41,19 @@ type Deps struct {
 	Store     Store
 	Sealer    delivery.Sealer
 	Endpoints []Endpoint
-	// Wake, when set, is signalled after events are queued.
+	// Wake, when set, is signalled after a delivery is requeued.
 	Wake func()
 	Now  func() time.Time
 	Rand io.Reader
 }
 
-// Service queues webhook events and serves the console's delivery log.
+// Service turns events into webhook deliveries (a Sink of the Relay) and
+// serves the console's delivery log.
 type Service struct {
 	Deps
 }
 
-var _ issuance.Events = (*Service)(nil)
+var _ Sink = (*Service)(nil)
 
 // New validates d and fills defaults.
 func New(d Deps) (*Service, error) {
@@ -92,11 +91,22 @@ type Data struct {
 	Reason          string   `json:"reason,omitempty"`
 }
 
-// Emit implements issuance.Events: one outbox message per endpoint that
-// subscribes to ev.Type, all inserted in one statement. The body is fixed
-// here, so every attempt sends the same bytes; the event id is shared by
-// the endpoints, the delivery id (the message id) is each one's own.
-func (s *Service) Emit(ctx context.Context, ev issuance.WebhookEvent) error {
+// Wants reports whether an endpoint subscribes to event type t.
+func (s *Service) Wants(t string) bool {
+	for _, e := range s.Endpoints {
+		if e.Wants(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// Messages implements Sink: one outbox message per endpoint that subscribes
+// to ev.Type. The body is fixed here, so every attempt sends the same bytes;
+// the event id (ev.ID, from the event outbox) is shared by the endpoints
+// and by a relay repeated after a crash, the delivery id (the message id)
+// is each message's own.
+func (s *Service) Messages(_ context.Context, ev issuance.WebhookEvent) ([]delivery.Message, error) {
 	var targets []Endpoint
 	for _, e := range s.Endpoints {
 		if e.Wants(ev.Type) {
@@ -104,40 +114,39 @@ func (s *Service) Emit(ctx context.Context, ev issuance.WebhookEvent) error {
 		}
 	}
 	if len(targets) == 0 {
-		return nil
+		return nil, nil
 	}
 	now := s.now()
 	at := ev.At
 	if at.IsZero() {
 		at = now
 	}
-	id, err := eventID(s.Rand)
-	if err != nil {
-		return err
+	id := ev.ID
+	if id == "" {
+		var err error
+		if id, err = eventID(s.Rand); err != nil {
+			return nil, err
+		}
 	}
 	body, err := json.Marshal(Body{ID: id, Type: ev.Type, CreatedAt: at.UTC(), Data: Data{OfferID: ev.OfferID,
 		TransactionID: ev.TransactionID, ConfigurationID: ev.ConfigurationID, CredentialIDs: ev.CredentialIDs, Reason: ev.Reason}})
 	if err != nil {
-		return fmt.Errorf("webhooks: encoding event: %w", err)
+		return nil, fmt.Errorf("webhooks: encoding event: %w", err)
 	}
 	msgs := make([]delivery.Message, len(targets))
 	for i, e := range targets {
 		mid, err := delivery.NewMessageID(s.Rand, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sealed, err := delivery.SealPayload(s.Sealer, mid, delivery.Payload{To: e.URL, ConfigurationID: ev.ConfigurationID, Body: body})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		msgs[i] = delivery.Message{ID: mid, Kind: delivery.KindWebhook, Purpose: ev.Type, OfferID: ev.OfferID,
 			Endpoint: e.URL, PayloadSealed: sealed, State: delivery.StatePending, NextAttemptAt: now, CreatedAt: now}
 	}
-	if err := s.Store.QueueMessages(ctx, msgs); err != nil {
-		return err
-	}
-	s.Wake()
-	return nil
+	return msgs, nil
 }
 
 // Deliveries returns the newest deliveries first, at most limit.

@@ -15,6 +15,7 @@ import (
 	"credmint/app/credential"
 	"credmint/app/issuance"
 	"credmint/app/staff"
+	"credmint/config"
 	"credmint/db/dbtest"
 )
 
@@ -214,6 +215,32 @@ func TestConsoleReviewSLA(t *testing.T) {
 	}
 	if !strings.Contains(b.get("/console/reviews/"+id).doc(t).Find(".sla").Text(), "overdue") {
 		t.Error("the detail page does not mark the request overdue")
+	}
+
+	// issuer.deferred_review_sla sets the SLA.
+	h = newHarness(t, withReview(credential.ReviewManual, false), func(c *config.Config, _ *harnessSettings) {
+		c.Issuer.DeferredReviewSLA = 2 * time.Hour
+	})
+	_, p = deferredStart(t, h, newWallet(t, h), nil)
+	id = requestID(t, h, p.TransactionID)
+	h.clock.Advance(90 * time.Minute)
+	b, _ = h.signedIn(t, "sla-1@example.org", staff.RoleReviewer) // a fresh session: the idle timeout runs with the clock
+	if sla := b.get("/console/reviews").doc(t).Find("#review-" + id).Find(".sla").Text(); !strings.Contains(sla, "within SLA") {
+		t.Errorf("1h30 with a 2h SLA: got %q, want within SLA", sla)
+	}
+	h.clock.Advance(time.Hour)
+	b, _ = h.signedIn(t, "sla-2@example.org", staff.RoleReviewer)
+	if sla := b.get("/console/reviews").doc(t).Find("#review-" + id).Find(".sla").Text(); !strings.Contains(sla, "overdue") {
+		t.Errorf("2h30 with a 2h SLA: got %q, want overdue", sla)
+	}
+	// The dashboard counts pending, unexpired requests (one aggregate query).
+	if n := b.get("/console/").doc(t).Find(".pending-reviews .tile-value").Text(); n != "1" {
+		t.Errorf("dashboard pending reviews: got %q, want 1", n)
+	}
+	h.clock.Advance(15 * 24 * time.Hour) // past issuer.deferred_lifetime
+	b, _ = h.signedIn(t, "sla-3@example.org", staff.RoleReviewer)
+	if n := b.get("/console/").doc(t).Find(".pending-reviews .tile-value").Text(); n != "0" {
+		t.Errorf("dashboard pending reviews after expiry: got %q, want 0", n)
 	}
 }
 

@@ -5,9 +5,10 @@ import (
 	"credmint/app/webhooks"
 )
 
-// wireWebhooks builds the webhook service (issuance's Events) and the
-// sender the outbox worker uses, from the webhooks settings. It runs before
-// issuance is built; events wake the outbox worker once it exists.
+// wireWebhooks builds the webhook service, the event relay (issuance's
+// Events, with the webhooks as its first sink) and the sender the outbox
+// worker uses, from the webhooks settings. It runs before issuance is
+// built; relayed events wake the outbox worker once it exists.
 func (a *app) wireWebhooks(sealer *keys.Sealer) error {
 	eps := make([]webhooks.Endpoint, len(a.cfg.Webhooks))
 	for i, w := range a.cfg.Webhooks {
@@ -22,6 +23,9 @@ func (a *app) wireWebhooks(sealer *keys.Sealer) error {
 			a.deliveryWorkers.wake()
 		}
 	}
-	a.webhooks, err = webhooks.New(webhooks.Deps{Store: a.store, Sealer: sealer, Endpoints: eps, Wake: wake, Now: a.now})
+	if a.webhooks, err = webhooks.New(webhooks.Deps{Store: a.store, Sealer: sealer, Endpoints: eps, Wake: wake, Now: a.now}); err != nil {
+		return err
+	}
+	a.eventRelay, err = webhooks.NewRelay(webhooks.RelayDeps{Store: a.store, Wake: wake, Log: a.log, Now: a.now}, a.webhooks)
 	return err
 }

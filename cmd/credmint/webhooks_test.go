@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"credmint/app/credential"
 	"credmint/app/delivery"
 	"credmint/app/webhooks"
 	"credmint/config"
@@ -103,7 +105,7 @@ func TestWebhooksSignedEventsForIssuedAndAccepted(t *testing.T) {
 	if err := h.app.deliveryWorkers.outbox.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	got := all.deliveries()
+	got := byCreation(all.deliveries())
 	if len(got) != 2 {
 		t.Fatalf("the all-events endpoint got %d deliveries, want 2", len(got))
 	}
@@ -200,6 +202,9 @@ func testWebhookAtLeastOnce(t *testing.T, dbURL string) {
 	}
 	ctx := context.Background()
 	live := h.app.deliveryWorkers.outbox
+	if n, err := h.app.eventRelay.RelayEvents(ctx); err != nil || n != 1 {
+		t.Fatalf("relaying credential.issued: %d, %v", n, err)
+	}
 	dying, err := delivery.NewWorker(delivery.WorkerDeps{Store: crashingStore{h.app.store}, Sealer: live.Sealer, Webhook: live.Webhook, Owner: "dying", Now: h.app.now})
 	if err != nil {
 		t.Fatal(err)
@@ -290,4 +295,85 @@ func TestConsoleWebhookDeliveryLog(t *testing.T) {
 	if n := len(rcv.deliveries()); n != 2 {
 		t.Errorf("receiver got %d requests, want 2", n)
 	}
+}
+
+// TestWebhookEventSurvivesRestart: events are written with the change they
+// report, so a process that stops right after the change (before anything
+// was relayed or sent) loses none: the restarted server delivers them,
+// signed, with the event ids written with the changes. A refused change (a
+// second approval) writes no event.
+func TestWebhookEventSurvivesRestart(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		testWebhookEventSurvivesRestart(t, "sqlite:"+filepath.Join(t.TempDir(), "shared.db"))
+	})
+	t.Run("postgres", func(t *testing.T) { testWebhookEventSurvivesRestart(t, dbtest.PostgresURL(t)) })
+}
+
+func testWebhookEventSurvivesRestart(t *testing.T, dbURL string) {
+	rcv := startHookReceiver(t)
+	opts := []harnessOption{withReview(credential.ReviewManual, false), withWebhooks(config.WebhookConfig{URL: rcv.srv.URL, Secret: hookSecret})}
+	first := newHarnessWithDB(t, dbURL, opts...)
+	f, p := deferredStart(t, first, newWallet(t, first), nil)
+	if res := first.admin("/deferred/"+p.TransactionID+"/approve", nil); res.Status != http.StatusOK {
+		t.Fatalf("approve: got %d\n%s", res.Status, res.Body)
+	}
+	if res := first.admin("/deferred/"+p.TransactionID+"/approve", nil); res.Status != http.StatusConflict {
+		t.Fatalf("second approval: got %d, want 409", res.Status)
+	}
+	ctx := context.Background()
+	queued, err := first.app.store.QueuedEvents(ctx, first.app.now(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queued) != 2 || queued[0].Type != "issuance.pending" || queued[1].Type != "issuance.approved" {
+		t.Fatalf("queued with the changes: got %+v, want issuance.pending and issuance.approved", queued)
+	}
+	first.srv.Close()
+	if err := first.app.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rcv.deliveries()); n != 0 {
+		t.Fatalf("the stopped server delivered %d events", n)
+	}
+
+	second := newHarnessWithDB(t, dbURL, opts...)
+	if err := second.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := byCreation(rcv.deliveries()) // deliveries are not ordered; events have their time
+	if len(got) != 2 {
+		t.Fatalf("after the restart the receiver got %d events, want 2", len(got))
+	}
+	id := requestID(t, second, p.TransactionID)
+	for i, d := range got {
+		checkSigned(t, second, d)
+		if d.Body.ID != queued[i].ID || d.Body.Type != queued[i].Type || d.Body.Data.TransactionID != id || d.Body.Data.ConfigurationID != "staff_badge" {
+			t.Errorf("delivery %d: got %+v, want event %s (%s) of %s", i, d.Body, queued[i].ID, queued[i].Type, id)
+		}
+		if strings.Contains(string(d.Raw), "Lovelace") {
+			t.Errorf("delivery %d carries applicant data: %s", i, d.Raw)
+		}
+	}
+	if left, _ := second.app.store.QueuedEvents(ctx, second.app.now(), 10); len(left) != 0 {
+		t.Errorf("still queued after relaying: %+v", left)
+	}
+	// The wallet collects on the new server; its credential.issued follows.
+	f.w.h = second
+	collectAndCheck(t, second, f, p.TransactionID)
+	if err := second.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, d := range byCreation(rcv.deliveries()) {
+		types = append(types, d.Body.Type)
+	}
+	if want := []string{"issuance.pending", "issuance.approved", "credential.issued", "credential.accepted"}; !slices.Equal(types, want) {
+		t.Errorf("events: got %v, want %v", types, want)
+	}
+}
+
+// byCreation sorts deliveries by their event's created_at.
+func byCreation(ds []hookDelivery) []hookDelivery {
+	slices.SortStableFunc(ds, func(a, b hookDelivery) int { return a.Body.CreatedAt.Compare(b.Body.CreatedAt) })
+	return ds
 }

@@ -19,33 +19,15 @@ import (
 	"credmint/views/reviews"
 )
 
-// ReviewSLA is how long a deferred request may wait for a decision before
-// the queue marks it overdue (SPEC §10, review queue).
-const ReviewSLA = 48 * time.Hour
-
 // IssuanceReviews is the dashboard's ReviewQueue over the issuance service.
-// Now is its clock (default time.Now).
 type IssuanceReviews struct {
 	Issuance *issuance.Service
-	Now      func() time.Time
 }
 
-// PendingReviews counts the unexpired pending deferred requests.
+// PendingReviews counts the unexpired pending deferred requests with one
+// aggregate query.
 func (r IssuanceReviews) PendingReviews(ctx context.Context) (int, error) {
-	ds, err := r.Issuance.ListDeferred(ctx, issuance.DeferredFilter{State: issuance.DeferredPending})
-	if err != nil {
-		return 0, err
-	}
-	now, n := time.Now(), 0
-	if r.Now != nil {
-		now = r.Now()
-	}
-	for i := range ds {
-		if ds[i].EffectiveState(now) == issuance.DeferredPending {
-			n++
-		}
-	}
-	return n, nil
+	return r.Issuance.CountPendingDeferred(ctx)
 }
 
 // ReviewList serves GET /console/reviews: pending requests oldest first,
@@ -61,8 +43,8 @@ func (h *Handlers) ReviewList(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	now := h.Now()
-	p := reviews.ListProps{Layout: h.Layout(c, "Reviews"), Configuration: cfgID, SLA: age(ReviewSLA)}
+	now, sla := h.Now(), h.Issuance.ReviewSLA()
+	p := reviews.ListProps{Layout: h.Layout(c, "Reviews"), Configuration: cfgID, SLA: age(sla)}
 	for _, cf := range cfgs {
 		p.Configurations = append(p.Configurations, cf.ID)
 	}
@@ -73,7 +55,7 @@ func (h *Handlers) ReviewList(c *gin.Context) error {
 		}
 		waited := now.Sub(d.CreatedAt)
 		p.Rows = append(p.Rows, reviews.Row{ID: d.ID, ConfigurationID: d.ConfigurationID, Reasons: d.Reasons,
-			CreatedAt: d.CreatedAt, Age: age(waited), Overdue: waited > ReviewSLA})
+			CreatedAt: d.CreatedAt, Age: age(waited), Overdue: waited > sla})
 	}
 	return render(c, http.StatusOK, reviews.List(p))
 }
@@ -92,7 +74,7 @@ func (h *Handlers) ApproveReview(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	edited, errs := editedClaims(c, d.Claims)
+	edited, errs := editedClaims(c, d)
 	if len(errs) > 0 {
 		return h.reviewPage(c, http.StatusBadRequest, d, "", errs)
 	}
@@ -141,14 +123,17 @@ func (h *Handlers) BulkApproveReviews(c *gin.Context) error {
 	if len(ids) == 0 {
 		return h.redirect(c, "/console/reviews", "!Select at least one request.")
 	}
-	ok, fourEyes, failed := 0, 0, 0
+	ok, fourEyes, incomplete, failed := 0, 0, 0, 0
 	for _, id := range ids {
 		_, err := h.Issuance.ApproveDeferred(c.Request.Context(), id, CurrentUser(c).ID, nil)
+		var ce *issuance.ClaimsError
 		switch {
 		case err == nil:
 			ok++
 		case errors.Is(err, issuance.ErrFourEyes):
 			fourEyes++
+		case errors.As(err, &ce):
+			incomplete++
 		case errors.Is(err, issuance.ErrNotFound), errors.Is(err, issuance.ErrConflict):
 			failed++
 		default:
@@ -158,6 +143,9 @@ func (h *Handlers) BulkApproveReviews(c *gin.Context) error {
 	msg := fmt.Sprintf("%d approved.", ok)
 	if fourEyes > 0 {
 		msg += fmt.Sprintf(" %d need another reviewer (four-eyes: you created their offers).", fourEyes)
+	}
+	if incomplete > 0 {
+		msg += fmt.Sprintf(" %d have incomplete claims: open them to fill the missing claims.", incomplete)
 	}
 	if failed > 0 {
 		msg += fmt.Sprintf(" %d were no longer pending.", failed)
@@ -181,7 +169,16 @@ func (h *Handlers) reviewPage(c *gin.Context, status int, d *issuance.DeferredDe
 	waited := now.Sub(d.CreatedAt)
 	p := reviews.DetailProps{Layout: h.Layout(c, "Review"), ID: d.ID, ConfigurationID: d.ConfigurationID, OfferID: d.OfferID,
 		State: string(d.EffectiveState(now)), Reasons: d.Reasons, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt,
-		Age: age(waited), Overdue: waited > ReviewSLA, Claims: claimFields(d.Claims), Reason: reason, Errors: errs}
+		Age: age(waited), Overdue: waited > h.Issuance.ReviewSLA(), Claims: claimFields(d.Claims), Reason: reason, Errors: errs}
+	for _, m := range d.Missing {
+		p.Claims = append(p.Claims, reviews.Claim{Name: m.Name, JSON: !m.String, Missing: true, Mandatory: m.Mandatory})
+	}
+	for _, f := range d.Problems {
+		p.Problems = append(p.Problems, f.Field+" "+f.Reason)
+	}
+	if u := d.Upstream; u != nil {
+		p.Upstream = &reviews.Upstream{Issuer: u.Issuer, Subject: u.Subject, Email: u.Email, Claims: claimFields(u.Mapped[d.ConfigurationID])}
+	}
 	if d.ApplicantID != "" && h.Applicants != nil {
 		ap, err := h.Applicants.Get(ctx, d.ApplicantID)
 		if err != nil && !errors.Is(err, applicants.ErrNotFound) {
@@ -212,12 +209,28 @@ func claimFields(claims map[string]any) []reviews.Claim {
 }
 
 // editedClaims reads the claim.* fields of the approve form against the
-// stored claims: nil when nothing changed (approve as stored). A claim left
-// out of the form keeps its value; a non-string claim must be valid JSON.
-func editedClaims(c *gin.Context, stored map[string]any) (map[string]any, components.Errors) {
+// stored claims of d: nil when nothing changed (approve as stored). A claim
+// left out of the form keeps its value; a non-string claim must be valid
+// JSON; a missing claim of the configuration is added when filled in.
+func editedClaims(c *gin.Context, d *issuance.DeferredDetail) (map[string]any, components.Errors) {
+	stored := d.Claims
 	out := make(map[string]any, len(stored))
 	errs := components.Errors{}
 	changed := false
+	for _, m := range d.Missing {
+		text := strings.TrimSpace(c.PostForm("claim." + m.Name))
+		if text == "" {
+			continue
+		}
+		var nv any = text
+		if !m.String {
+			if err := json.Unmarshal([]byte(text), &nv); err != nil {
+				errs["claim."+m.Name] = "Enter a JSON value."
+				continue
+			}
+		}
+		out[m.Name], changed = nv, true
+	}
 	for k, v := range stored {
 		out[k] = v
 		text, sent := c.GetPostForm("claim." + k)
