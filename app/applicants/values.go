@@ -55,6 +55,10 @@ func convert(typ string, v any) (any, string) {
 		if _, err := time.Parse(time.RFC3339, s); err != nil {
 			return nil, "not a date and time (RFC 3339, e.g. 2025-01-31T09:00:00Z)"
 		}
+	case credential.TypeBytes:
+		if _, err := credential.DecodeBytes(s); err != nil {
+			return nil, "not base64url-encoded binary data"
+		}
 	case credential.TypeObject, credential.TypeArray:
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.UseNumber()
@@ -122,6 +126,8 @@ func typeName(typ string) string {
 		return "a JSON object"
 	case credential.TypeArray:
 		return "a JSON array"
+	case credential.TypeBytes:
+		return "base64url binary data"
 	}
 	return "a value"
 }

@@ -21,6 +21,10 @@ const (
 	TypeDateTime = "datetime" // RFC 3339 date-time
 	TypeObject   = "object"
 	TypeArray    = "array"
+	// TypeBytes is binary data written in the dataset as base64url (padding
+	// optional), such as an mDL portrait. mso_mdoc issues it as a CBOR byte
+	// string; the JSON formats keep the base64url text.
+	TypeBytes = "bytes"
 )
 
 // Holder binding methods and proof types understood by credmint.
@@ -193,7 +197,7 @@ var (
 	colorPattern = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
 )
 
-var knownTypes = []string{TypeAny, TypeString, TypeNumber, TypeInteger, TypeBoolean, TypeDate, TypeDateTime, TypeObject, TypeArray}
+var knownTypes = []string{TypeAny, TypeString, TypeNumber, TypeInteger, TypeBoolean, TypeDate, TypeDateTime, TypeObject, TypeArray, TypeBytes}
 
 // Normalize fills defaults into c. It is idempotent.
 func (c *Configuration) Normalize() {

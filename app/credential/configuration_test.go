@@ -2,6 +2,7 @@ package credential_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"credmint/app/credential"
@@ -83,5 +84,28 @@ func TestCheckDataset(t *testing.T) {
 	}
 	if errs := c.CheckDataset(map[string]any{"name": "Ada", "born": "1815-12-10", "age": 36.0, "langs": []any{"en"}}); len(errs) != 0 {
 		t.Errorf("valid dataset: %v", errs)
+	}
+}
+
+func TestUndeclaredClaims(t *testing.T) {
+	c := &credential.Configuration{Claims: []credential.Claim{
+		{Path: []any{"org.iso.18013.5.1", "family_name"}},
+		{Path: []any{"org.iso.18013.5.1", "given_name"}},
+		{Path: []any{"address"}},
+		{Path: []any{"degrees", nil, "type"}},
+	}}
+	data := map[string]any{
+		"org.iso.18013.5.1": map[string]any{"family_name": "L", "givne_name": "A"},
+		"address":           map[string]any{"street": "x", "anything": "goes"},
+		"degrees":           []any{map[string]any{"type": "BSc", "extra": 1}},
+		"nickname":          "Ada",
+	}
+	got := c.UndeclaredClaims(data)
+	want := []string{"nickname", "org.iso.18013.5.1.givne_name"}
+	if !slices.Equal(got, want) {
+		t.Errorf("UndeclaredClaims = %v, want %v", got, want)
+	}
+	if got := (&credential.Configuration{}).UndeclaredClaims(data); got != nil {
+		t.Errorf("open configuration: got %v, want nil", got)
 	}
 }

@@ -1,9 +1,12 @@
 package credential
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -64,6 +67,61 @@ func (c *Configuration) CheckDataset(data map[string]any) []FieldError {
 	return errs
 }
 
+// UndeclaredClaims returns the members of data, as dotted paths, that no
+// claim of c declares: a top-level member no claim path starts with, or a
+// member of an object whose declared claims all name its children (as
+// mdoc's [namespace, element] paths do) but not this one. A claim path that
+// ends at a member, or goes on with an array step, declares everything
+// below it. It returns nil when c declares no claims (open datasets).
+func (c *Configuration) UndeclaredClaims(data map[string]any) []string {
+	if len(c.Claims) == 0 {
+		return nil
+	}
+	root := &claimNode{}
+	for _, cl := range c.Claims {
+		n := root
+		for _, el := range cl.Path {
+			name, ok := el.(string)
+			if !ok || n.all {
+				break
+			}
+			if n.children == nil {
+				n.children = map[string]*claimNode{}
+			}
+			if n.children[name] == nil {
+				n.children[name] = &claimNode{}
+			}
+			n = n.children[name]
+		}
+		n.all = true
+	}
+	var out []string
+	var walk func(n *claimNode, prefix string, obj map[string]any)
+	walk = func(n *claimNode, prefix string, obj map[string]any) {
+		for name, v := range obj {
+			child := n.children[name]
+			switch {
+			case child == nil:
+				out = append(out, prefix+name)
+			case !child.all:
+				if sub, ok := v.(map[string]any); ok {
+					walk(child, prefix+name+".", sub)
+				}
+			}
+		}
+	}
+	walk(root, "", data)
+	slices.Sort(out)
+	return out
+}
+
+// claimNode is a step of the tree of declared claim paths; all means the
+// claim is declared whole from here down.
+type claimNode struct {
+	children map[string]*claimNode
+	all      bool
+}
+
 // TopLevelClaims returns the claim names c declares at the top level of a
 // dataset.
 func (c *Configuration) TopLevelClaims() []string {
@@ -120,8 +178,22 @@ func checkType(typ string, v any) string {
 		if _, ok := v.([]any); !ok {
 			return "must be an array"
 		}
+	case TypeBytes:
+		s, ok := v.(string)
+		if !ok {
+			return "must be base64url-encoded binary data"
+		}
+		if _, err := DecodeBytes(s); err != nil {
+			return "is not valid base64url"
+		}
 	}
 	return ""
+}
+
+// DecodeBytes decodes the base64url text of a TypeBytes claim; padding is
+// optional.
+func DecodeBytes(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
 func isNumber(v any) bool {

@@ -196,24 +196,21 @@ func (s *Service) checkOfferRequest(ctx context.Context, req *CreateOfferRequest
 // refuses claims none of them declares, so a typo is not silently dropped.
 func checkClaims(configs []*credential.Configuration, claims map[string]any) error {
 	fields := map[string]string{}
-	declared := map[string]bool{}
+	// A member is refused when no offered configuration declares it.
+	undeclared := map[string]int{}
 	open := false
 	for _, c := range configs {
 		for _, fe := range c.CheckDataset(claims) {
 			fields["claims."+fe.Field] = fe.Reason
 		}
-		if len(c.Claims) == 0 {
-			open = true
+		for _, name := range c.UndeclaredClaims(claims) {
+			undeclared[name]++
 		}
-		for _, name := range c.TopLevelClaims() {
-			declared[name] = true
-		}
+		open = open || len(c.Claims) == 0
 	}
-	if !open {
-		for name := range claims {
-			if !declared[name] {
-				fields["claims."+name] = "is not a claim of the offered credential configurations"
-			}
+	for name, n := range undeclared {
+		if !open && n == len(configs) {
+			fields["claims."+name] = "is not a claim of the offered credential configurations"
 		}
 	}
 	if len(fields) > 0 {

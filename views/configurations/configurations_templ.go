@@ -1661,7 +1661,7 @@ func swatch(bg, fg string) templ.Component {
 }
 
 var claimTypes = []string{credential.TypeAny, credential.TypeString, credential.TypeNumber, credential.TypeInteger, credential.TypeBoolean,
-	credential.TypeDate, credential.TypeDateTime, credential.TypeObject, credential.TypeArray}
+	credential.TypeDate, credential.TypeDateTime, credential.TypeObject, credential.TypeArray, credential.TypeBytes}
 
 func configURL(base, id string) string { return base + "/console/configurations/" + url.PathEscape(id) }
 

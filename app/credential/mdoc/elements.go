@@ -1,0 +1,193 @@
+package mdoc
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"credmint/app/credential"
+)
+
+// element is one data element to issue, its value already in CBOR form.
+type element struct {
+	id    string
+	value any
+}
+
+// selectElements picks the data elements of the dataset, per namespace, in
+// the order the configuration declares them (sorted by name when it
+// declares none), converting each value to its CBOR form.
+func selectElements(c *credential.Configuration, claims map[string]any) (map[string][]element, error) {
+	out := map[string][]element{}
+	add := func(ns, id, typ string, v any) error {
+		if v == nil {
+			return nil
+		}
+		cv, err := cborValue(typ, v)
+		if err != nil {
+			return fmt.Errorf("mdoc: %s/%s: %w", ns, id, err)
+		}
+		out[ns] = append(out[ns], element{id: id, value: cv})
+		return nil
+	}
+	if len(c.Claims) == 0 {
+		for _, ns := range slices.Sorted(maps.Keys(claims)) {
+			elements, ok := claims[ns].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("mdoc: dataset member %q is not a namespace object {element: value}", ns)
+			}
+			for _, id := range slices.Sorted(maps.Keys(elements)) {
+				if err := add(ns, id, credential.TypeAny, elements[id]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return out, nil
+	}
+	for _, cl := range c.Claims {
+		ns, id, ok := elementPath(cl.Path)
+		if !ok {
+			return nil, fmt.Errorf("mdoc: configuration %s: claim path %s is not [namespace, element]", c.ID, credential.PathString(cl.Path))
+		}
+		elements, _ := claims[ns].(map[string]any)
+		if err := add(ns, id, cl.Type, elements[id]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// elementPath splits a claim path [namespace, element identifier].
+func elementPath(path []any) (ns, id string, ok bool) {
+	if len(path) != 2 {
+		return "", "", false
+	}
+	ns, ok1 := path[0].(string)
+	id, ok2 := path[1].(string)
+	return ns, id, ok1 && ok2
+}
+
+// cborValue converts a dataset value (as decoded from JSON) to the value to
+// encode: a date claim becomes full-date (tag 1004, RFC 8943), a date-time
+// claim tdate (tag 0, UTC, whole seconds), whole numbers integers, and
+// everything else its natural CBOR counterpart.
+func cborValue(typ string, v any) (any, error) {
+	switch typ {
+	case credential.TypeDate:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("a date must be a string, not %T", v)
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return nil, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+		}
+		return cbor.Tag{Number: tagFullDate, Content: s}, nil
+	case credential.TypeDateTime:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("a date-time must be a string, not %T", v)
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an RFC 3339 date-time", s)
+		}
+		return tdate(t), nil
+	case credential.TypeBytes:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("binary data must be a base64url string, not %T", v)
+		}
+		b, err := credential.DecodeBytes(s)
+		if err != nil {
+			return nil, errors.New("binary data is not valid base64url")
+		}
+		return b, nil
+	}
+	return natural(v)
+}
+
+// natural converts a JSON value to CBOR: objects to maps with text keys,
+// arrays to arrays, whole numbers to integers (JSON has only one number
+// type; mdoc elements such as age_in_years are uint), other numbers to
+// floats, strings, booleans and null as themselves.
+func natural(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, string, bool, int, int64:
+		return v, nil
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
+			return int64(v), nil
+		}
+		return v, nil
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := v.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", v.String())
+		}
+		return natural(f)
+	case []any:
+		out := make([]any, len(v))
+		for i, el := range v {
+			cv, err := natural(el)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = cv
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, el := range v {
+			cv, err := natural(el)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = cv
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported value type %T", v)
+}
+
+// permutation returns a uniformly random permutation of 0…n-1
+// (Fisher-Yates) drawn from r.
+func permutation(r io.Reader, n int) ([]int, error) {
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	for i := n - 1; i > 0; i-- {
+		j, err := uniform(r, uint32(i+1))
+		if err != nil {
+			return nil, err
+		}
+		p[i], p[j] = p[j], p[i]
+	}
+	return p, nil
+}
+
+// uniform returns a uniformly random integer in [0, n), n > 0, drawn from r
+// by rejection sampling.
+func uniform(r io.Reader, n uint32) (int, error) {
+	limit := math.MaxUint32 - math.MaxUint32%n // multiple of n
+	var b [4]byte
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 0, err
+		}
+		if v := binary.BigEndian.Uint32(b[:]); v < limit {
+			return int(v % n), nil
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package mdoc_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/credential"
+	"credmint/app/credential/jwtvc"
+	"credmint/app/credential/mdoc"
+	"credmint/app/credential/mdoc/mdoctest"
+	"credmint/app/credential/sdjwt"
+	"credmint/app/keys"
+	"credmint/config"
+)
+
+// TestExampleMDL loads config/examples/mdl.yaml through the config package,
+// validates it against the format registry credmint serves with, checks an
+// mDL dataset against it, issues one and verifies it independently.
+func TestExampleMDL(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "..", "..", "config", "examples", "mdl.yaml"))
+	if err != nil {
+		t.Fatalf("config.Load: %v", err)
+	}
+	formats := credential.NewFormats(sdjwt.New(), jwtvc.New(), mdoc.New())
+	if len(cfg.CredentialConfigurations) != 1 {
+		t.Fatalf("got %d credential configurations, want 1", len(cfg.CredentialConfigurations))
+	}
+	c := &cfg.CredentialConfigurations[0]
+	if err := c.Validate(formats); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if c.Format != mdoc.FormatID || c.Doctype != "org.iso.18013.5.1.mDL" {
+		t.Fatalf("example is %s %s, want mso_mdoc org.iso.18013.5.1.mDL", c.Format, c.Doctype)
+	}
+	const ns = "org.iso.18013.5.1"
+	elements := map[string]any{
+		"family_name": "Lovelace", "given_name": "Ada", "birth_date": "1815-12-10",
+		"issue_date": "2026-06-01", "expiry_date": "2031-06-01", "issuing_country": "UT",
+		"issuing_authority": "Utopia DMV", "document_number": "D-1815",
+		"driving_privileges":     []any{map[string]any{"vehicle_category_code": "B"}},
+		"un_distinguishing_sign": "UTO", "age_over_18": true,
+		"portrait": "_9j_4AAQSkZJRg", // the first bytes of a JPEG, base64url
+	}
+	dataset := map[string]any{ns: elements}
+	if errs := c.CheckDataset(dataset); len(errs) > 0 {
+		t.Fatalf("CheckDataset: %v", errs)
+	}
+	delete(elements, "family_name")
+	if errs := c.CheckDataset(dataset); len(errs) != 1 || errs[0].Field != ns+".family_name" {
+		t.Errorf("CheckDataset without family_name: got %v, want one error on %s.family_name", errs, ns)
+	}
+	elements["family_name"] = "Lovelace"
+
+	holder, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	out, err := mdoc.New().Issue(context.Background(), credential.IssueRequest{
+		Configuration: c, Issuer: cfg.PublicURL, Claims: dataset,
+		HolderKey: &jose.JSONWebKey{Key: &holder.PublicKey}, IssuedAt: now, ExpiresAt: now.Add(c.Validity),
+		Signer: certifiedSigner(t), Rand: rand.Reader,
+	})
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	doc, err := mdoctest.Verify(out.(string), mdoctest.Options{DocType: c.Doctype, DeviceKey: &holder.PublicKey, Now: now})
+	if err != nil {
+		t.Fatalf("independent verification: %v", err)
+	}
+	if len(doc.Elements[ns]) != len(elements) {
+		t.Errorf("issued %d elements, want %d", len(doc.Elements[ns]), len(elements))
+	}
+	if p, ok := doc.Elements[ns]["portrait"].([]byte); !ok || !bytes.Equal(p, []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F'}) {
+		t.Errorf("portrait: got %#v, want the JPEG bytes as a CBOR byte string", doc.Elements[ns]["portrait"])
+	}
+	if want := now.Add(5 * 365 * 24 * time.Hour); !doc.ValidUntil.Equal(want) {
+		t.Errorf("validUntil: got %s, want %s (43800h)", doc.ValidUntil, want)
+	}
+}
+
+// certifiedSigner is an ES256 keys.Signer with a self-signed certificate.
+func certifiedSigner(t *testing.T) keys.Signer {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example DS"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ecSigner{key: key, chain: []*x509.Certificate{cert}}
+}
+
+type ecSigner struct {
+	key   *ecdsa.PrivateKey
+	chain []*x509.Certificate
+}
+
+func (s *ecSigner) KeyID() string              { return "example-ds" }
+func (s *ecSigner) Algorithm() string          { return "ES256" }
+func (s *ecSigner) Public() crypto.PublicKey   { return &s.key.PublicKey }
+func (s *ecSigner) Chain() []*x509.Certificate { return s.chain }
+
+func (s *ecSigner) Sign(_ context.Context, message []byte) ([]byte, error) {
+	digest := sha256.Sum256(message)
+	r, ss, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	ss.FillBytes(sig[32:])
+	return sig, nil
+}

@@ -1,0 +1,149 @@
+package mdoc
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"math/big"
+	"testing"
+	"time"
+
+	"credmint/app/credential"
+	"credmint/app/keys"
+)
+
+// testSigner is a keys.Signer over an in-memory P-256 key, for tests only.
+type testSigner struct {
+	key   *ecdsa.PrivateKey
+	kid   string
+	chain []*x509.Certificate
+}
+
+var _ keys.Signer = (*testSigner)(nil)
+
+func (s *testSigner) KeyID() string              { return s.kid }
+func (s *testSigner) Algorithm() string          { return "ES256" }
+func (s *testSigner) Public() crypto.PublicKey   { return &s.key.PublicKey }
+func (s *testSigner) Chain() []*x509.Certificate { return s.chain }
+
+// Sign returns the JOSE (and COSE) form of an ES256 signature: r||s.
+func (s *testSigner) Sign(_ context.Context, message []byte) ([]byte, error) {
+	digest := sha256.Sum256(message)
+	r, ss, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	ss.FillBytes(sig[32:])
+	return sig, nil
+}
+
+// newTestSigner returns a signer over a fresh key with a self-signed
+// certificate as its chain.
+func newTestSigner(t testing.TB) *testSigner {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testSigner{key: key, kid: "test-ds-1", chain: []*x509.Certificate{selfSigned(t, key, "credmint test document signer")}}
+}
+
+// selfSigned returns a self-signed certificate for key.
+func selfSigned(t testing.TB, key *ecdsa.PrivateKey, cn string) *x509.Certificate {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: cn, Country: []string{"UT"}},
+		NotBefore:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:     time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// fixedP256 returns the P-256 key whose scalar is SHA-256(seed).
+func fixedP256(t testing.TB, seed string) *ecdsa.PrivateKey {
+	t.Helper()
+	scalar := sha256.Sum256([]byte(seed))
+	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), scalar[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// counterReader is a deterministic io.Reader: 0, 1, 2, … modulo 256.
+type counterReader struct{ next byte }
+
+func (r *counterReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = r.next
+		r.next++
+	}
+	return len(p), nil
+}
+
+// mustJSON decodes a JSON object the way a dataset arrives from storage.
+func mustJSON(t testing.TB, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("test dataset: %v", err)
+	}
+	return m
+}
+
+const (
+	mdlDoctype   = "org.iso.18013.5.1.mDL"
+	mdlNamespace = "org.iso.18013.5.1"
+)
+
+// el declares element id of the mDL namespace with type typ.
+func el(id, typ string) credential.Claim {
+	return credential.Claim{Path: []any{mdlNamespace, id}, Type: typ}
+}
+
+// mdlConfiguration is an mDL-shaped configuration.
+func mdlConfiguration() *credential.Configuration {
+	c := &credential.Configuration{
+		ID: "mdl", Format: FormatID, Doctype: mdlDoctype,
+		Claims: []credential.Claim{
+			el("family_name", credential.TypeString), el("given_name", credential.TypeString),
+			el("birth_date", credential.TypeDate), el("issue_date", credential.TypeDate),
+			el("expiry_date", credential.TypeDate), el("issuing_country", credential.TypeString),
+			el("issuing_authority", credential.TypeString), el("document_number", credential.TypeString),
+			el("driving_privileges", credential.TypeArray), el("un_distinguishing_sign", credential.TypeString),
+			el("age_over_18", credential.TypeBoolean), el("age_in_years", credential.TypeInteger),
+			el("issuance_time", credential.TypeDateTime),
+		},
+	}
+	c.Normalize()
+	return c
+}
+
+// mdlJSON is an mDL dataset.
+const mdlJSON = `{"org.iso.18013.5.1": {
+	"family_name": "Lovelace", "given_name": "Ada", "birth_date": "1815-12-10",
+	"issue_date": "2026-01-01", "expiry_date": "2031-01-01", "issuing_country": "UT",
+	"issuing_authority": "Utopia DMV", "document_number": "D-1815",
+	"driving_privileges": [{"vehicle_category_code": "B", "issue_date": "2020-01-01", "expiry_date": "2030-01-01"}],
+	"un_distinguishing_sign": "UTO", "age_over_18": true, "age_in_years": 210,
+	"issuance_time": "2026-01-01T09:30:15.25+01:00",
+	"undeclared": "left out"
+}}`
