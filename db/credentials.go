@@ -32,6 +32,13 @@ type issuedCredentialRow struct {
 	ExpiresAt           time.Time  `gorm:"column:expires_at"`
 	WalletEvent         string     `gorm:"column:wallet_event"`
 	WalletEventAt       *time.Time `gorm:"column:wallet_event_at"`
+	// SigningKeyID is the kid of the key that signed the credential.
+	SigningKeyID string `gorm:"column:signing_key_id"`
+	// StatusListID and StatusIndex are the credential's status list entry,
+	// NULL when it has none; its status starts as the column default
+	// (valid) and changes through ChangeCredentialStatus (status.go).
+	StatusListID *string `gorm:"column:status_list_id"`
+	StatusIndex  *int    `gorm:"column:status_index"`
 }
 
 func (issuedCredentialRow) TableName() string { return "issued_credentials" }
@@ -49,11 +56,26 @@ func toIssuedCredentialRow(c *issuance.IssuedCredential) issuedCredentialRow {
 		ExpiresAt:           utc(c.ExpiresAt),
 		WalletEvent:         c.WalletEvent,
 		WalletEventAt:       utcPtr(c.WalletEventAt),
+		SigningKeyID:        c.SigningKeyID,
+		StatusListID:        statusListRef(c),
+		StatusIndex:         statusIndexRef(c),
 	}
 }
 
+// statusListRef is the credential's status list id, NULL without one.
+func statusListRef(c *issuance.IssuedCredential) *string { return nullIfEmpty(c.StatusListID) }
+
+// statusIndexRef is the credential's status index, NULL without a list.
+func statusIndexRef(c *issuance.IssuedCredential) *int {
+	if c.StatusListID == "" {
+		return nil
+	}
+	i := c.StatusIndex
+	return &i
+}
+
 func (r *issuedCredentialRow) issuedCredential() issuance.IssuedCredential {
-	return issuance.IssuedCredential{
+	c := issuance.IssuedCredential{
 		ID:                  r.ID,
 		OfferID:             emptyIfNull(r.OfferID),
 		AccessTokenID:       r.AccessTokenID,
@@ -65,7 +87,13 @@ func (r *issuedCredentialRow) issuedCredential() issuance.IssuedCredential {
 		ExpiresAt:           fromDB(r.ExpiresAt),
 		WalletEvent:         r.WalletEvent,
 		WalletEventAt:       fromDBPtr(r.WalletEventAt),
+		SigningKeyID:        r.SigningKeyID,
+		StatusListID:        emptyIfNull(r.StatusListID),
 	}
+	if r.StatusIndex != nil {
+		c.StatusIndex = *r.StatusIndex
+	}
+	return c
 }
 
 // RecordIssuance inserts creds, moves their offers from redeemed to

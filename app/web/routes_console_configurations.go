@@ -4,11 +4,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"credmint/app/staff"
+	"credmint/app/status"
 )
 
 // configurationsRoutes registers the console's configurations pages on in
 // (signed-in routes), and the issued credentials: reading needs PermRead,
-// the editor (with its preview) PermManageConfigurations.
+// the editor (with its preview) PermManageConfigurations, changing a
+// credential's status PermManageCredentials.
 func (s *Server) configurationsRoutes(in *gin.RouterGroup) {
 	ch := s.console
 	read, manage := s.require(staff.PermRead), s.require(staff.PermManageConfigurations)
@@ -24,4 +26,12 @@ func (s *Server) configurationsRoutes(in *gin.RouterGroup) {
 	in.POST("/configurations/:id/enable", manage, limitBody(limitSmall), s.page(ch.EnableConfiguration))
 
 	in.GET("/credentials", read, s.page(ch.Credentials))
+	if s.deps.Status != nil {
+		changeStatus := s.require(staff.PermManageCredentials)
+		small := limitBody(limitSmall)
+		in.POST("/credentials/bulk", changeStatus, small, s.page(ch.BulkCredentialStatus))
+		in.POST("/credentials/:id/revoke", changeStatus, small, s.page(ch.ChangeCredentialStatus(status.Revoke)))
+		in.POST("/credentials/:id/suspend", changeStatus, small, s.page(ch.ChangeCredentialStatus(status.Suspend)))
+		in.POST("/credentials/:id/unsuspend", changeStatus, small, s.page(ch.ChangeCredentialStatus(status.Unsuspend)))
+	}
 }

@@ -43,11 +43,13 @@ func TestGolden(t *testing.T) {
 	tests := []struct {
 		name   string
 		claims []credential.Claim
+		status *credential.StatusReference
 	}{
-		{"flat", []credential.Claim{sel("given_name"), sel("family_name"), plain("birthdate")}},
-		{"recursive", []credential.Claim{plain("given_name"), sel("address"), sel("address", "locality")}},
-		{"array", []credential.Claim{sel("nationalities", nil), sel("degrees", nil, "type")}},
-		{"plain", []credential.Claim{plain("given_name"), plain("age_over_18")}},
+		{"flat", []credential.Claim{sel("given_name"), sel("family_name"), plain("birthdate")}, nil},
+		{"recursive", []credential.Claim{plain("given_name"), sel("address"), sel("address", "locality")}, nil},
+		{"array", []credential.Claim{sel("nationalities", nil), sel("degrees", nil, "type")}, nil},
+		{"plain", []credential.Claim{plain("given_name"), plain("age_over_18")}, nil},
+		{"status", []credential.Claim{plain("given_name"), sel("birthdate")}, &credential.StatusReference{URI: "https://issuer.example.org/status/sl_1", Index: 48211}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +59,7 @@ func TestGolden(t *testing.T) {
 			out, err := New().Issue(context.Background(), credential.IssueRequest{
 				Configuration: cfg, Issuer: "https://issuer.example.org", Claims: mustJSON(t, adaJSON),
 				HolderKey: holder, IssuedAt: iat, ExpiresAt: iat.Add(cfg.Validity),
-				Signer: signer, Rand: &counterReader{},
+				Signer: signer, Rand: &counterReader{}, Status: tt.status,
 			})
 			if err != nil {
 				t.Fatalf("Issue: %v", err)

@@ -101,6 +101,9 @@ func (h *Handlers) Credentials(c *gin.Context) error {
 		return err
 	}
 	p.Credentials = page.Credentials
+	if err := h.credentialStatuses(c, &p, f); err != nil {
+		return err
+	}
 	if page.Newer != nil {
 		v := f.values()
 		v.Set("after", page.Newer.String())
