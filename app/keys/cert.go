@@ -15,6 +15,9 @@ import (
 	"time"
 )
 
+// cryptoRandReader is the default source of certificate serials.
+var cryptoRandReader = cryptorand.Reader
+
 // SelfSignedCertificate returns the DER of an X.509 v3 certificate for key,
 // signed by key itself: a random positive 128-bit serial (drawn from rand;
 // nil means crypto/rand.Reader),

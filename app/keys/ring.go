@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"credmint/app/audit"
 )
 
 // ErrMasterKeyMismatch is wrapped by the error Load returns when a stored
@@ -55,6 +57,13 @@ type Deps struct {
 	// CertValidity is how long generated certificates are valid; default
 	// DefaultCertValidity.
 	CertValidity time.Duration
+
+	// Mdoc shapes the IACA root and the document signer certificates
+	// credmint generates for mso_mdoc (mdoc.go).
+	Mdoc MdocSettings
+	// Rotation sets the grace periods and the automatic rotation of
+	// generated keys (rotate.go).
+	Rotation RotationSettings
 }
 
 // Info describes one key for listing. It holds no key material.
@@ -65,12 +74,42 @@ type Info struct {
 	CreatedAt time.Time
 	NotBefore time.Time
 	NotAfter  time.Time
-	// Subject is the leaf certificate's subject, empty without a chain.
+	// Subject and Issuer are the leaf certificate's, empty without a
+	// chain.
 	Subject string
+	Issuer  string
+	// CertificateState is one of the Certificate* constants.
+	CertificateState string
+	// State is the key's state now: one of the State* constants.
+	State   string
 	Retired bool
-	// Active reports whether Active(Purpose) returns this key now.
+	// Active reports whether the key is the one its purpose uses now:
+	// Active(Purpose) returns it (for the IACA: new document signer
+	// certificates are issued by it).
 	Active bool
+	// RetiredAt is when the key was retired, if it is.
+	RetiredAt *time.Time
+	// ValidCredentials counts the unexpired credentials the key signed; it
+	// is filled by Inventory only.
+	ValidCredentials int
 }
+
+// Key states (Info.State).
+const (
+	// StateActive: the key its purpose signs with now.
+	StateActive = "active"
+	// StateScheduled: published already, signs from NotBefore on.
+	StateScheduled = "scheduled"
+	// StatePending: waits for the chain a CA issues from its CSR.
+	StatePending = "pending_certificate"
+	// StateSuperseded: a newer key took over; still published until
+	// retired.
+	StateSuperseded = "superseded"
+	// StateExpired: its certificate expired.
+	StateExpired = "expired"
+	// StateRetired: no longer published.
+	StateRetired = "retired"
+)
 
 // Ring manages the issuer's signing keys: it opens the sealed keys from the
 // Store, creates keys when a purpose has none, picks the active key per
@@ -83,6 +122,8 @@ type Ring struct {
 	subject  string
 	dnsName  string
 	validity time.Duration
+	mdoc     MdocSettings
+	rotation RotationSettings
 
 	// ensureMu serialises Ensure, so one process creates one key.
 	ensureMu sync.Mutex
@@ -122,9 +163,16 @@ func NewRing(d Deps) (*Ring, error) {
 			d.Subject += " " + host
 		}
 	}
+	if err := d.Mdoc.defaults(d.DNSName); err != nil {
+		return nil, err
+	}
+	if err := d.Rotation.defaults(); err != nil {
+		return nil, err
+	}
 	return &Ring{
 		store: d.Store, sealer: d.Sealer, now: d.Now, rand: d.Rand,
 		subject: d.Subject, dnsName: d.DNSName, validity: d.CertValidity,
+		mdoc: d.Mdoc, rotation: d.Rotation,
 	}, nil
 }
 
@@ -184,6 +232,9 @@ func (r *Ring) open(rec Record) (*entry, error) {
 		}
 		chain = append(chain, cert)
 	}
+	if len(chain) == 0 && rec.CertificateState != CertificatePending {
+		return nil, fmt.Errorf("keys: signing key %s has no certificate", rec.ID)
+	}
 	if len(chain) > 0 {
 		if pub, ok := chain[0].PublicKey.(*ecdsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) {
 			return nil, fmt.Errorf("keys: signing key %s: leaf certificate is for another key", rec.ID)
@@ -217,37 +268,124 @@ func (r *Ring) Ensure(ctx context.Context, purpose string) (created bool, err er
 	if err := r.Load(ctx); err != nil {
 		return false, err
 	}
-	if _, err := r.Active(purpose); err == nil {
+	r.mu.RLock()
+	current := r.activeLocked(purpose, r.now())
+	r.mu.RUnlock()
+	if current != nil {
 		return false, nil
 	}
-	rec, err := r.generate(purpose)
-	if err != nil {
+	if _, err := r.create(ctx, purpose, time.Time{}, "no valid key"); err != nil {
 		return false, err
-	}
-	if err := r.store.CreateSigningKey(ctx, rec); err != nil {
-		return false, fmt.Errorf("keys: store signing key %s: %w", rec.ID, err)
-	}
-	if err := r.Load(ctx); err != nil {
-		return true, err
 	}
 	return true, nil
 }
 
-// generate makes a sealed P-256 key with a self-signed certificate, usable
-// from now until the certificate expires.
-func (r *Ring) generate(purpose string) (*Record, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), r.rand)
-	if err != nil {
-		return nil, fmt.Errorf("keys: generate key: %w", err)
+// create generates a key of the kind purpose needs, signing from notBefore
+// (zero: now), stores it with a signing_key.created audit event giving
+// reason, and reloads. The caller holds ensureMu.
+func (r *Ring) create(ctx context.Context, purpose string, notBefore time.Time, reason string) (*Record, error) {
+	var (
+		rec *Record
+		err error
+	)
+	switch purpose {
+	case PurposeMdocIACA:
+		rec, err = r.generateIACA(ctx, notBefore)
+	case PurposeMdocDocumentSigner:
+		var iaca *entry
+		if iaca, err = r.issuingIACA(ctx); err == nil {
+			rec, err = r.generateDocumentSigner(iaca, notBefore)
+		}
+	default:
+		rec, err = r.generate(purpose, notBefore)
 	}
-	kid, err := thumbprint(&key.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	// Certificates carry whole seconds; keep the record equal to them.
-	now := r.now().UTC().Truncate(time.Second)
-	notAfter := now.Add(r.validity)
+	rec.CreatedAt = r.nextCreatedAt(rec.CreatedAt)
+	if err := r.store.CreateSigningKey(ctx, rec, r.event(ctx, "signing_key.created", rec, map[string]string{"reason": reason})); err != nil {
+		return nil, fmt.Errorf("keys: store signing key %s: %w", rec.ID, err)
+	}
+	if err := r.Load(ctx); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// nextCreatedAt returns t, or a microsecond after the newest key's
+// CreatedAt if t is not after it: creation order breaks ties between keys
+// with the same NotBefore (Active picks the newer), so it must be strict
+// even within one second or under a stopped test clock.
+func (r *Ring) nextCreatedAt(t time.Time) time.Time {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, e := range r.keys {
+		if !t.After(e.rec.CreatedAt) {
+			t = e.rec.CreatedAt.Add(time.Microsecond)
+		}
+	}
+	return t
+}
+
+// event is an audit event about rec for the actor in ctx.
+func (r *Ring) event(ctx context.Context, action string, rec *Record, details map[string]string) audit.Event {
+	d := map[string]string{"purpose": rec.Purpose}
+	if !rec.NotBefore.IsZero() {
+		d["not_before"] = rec.NotBefore.UTC().Format(time.RFC3339)
+	}
+	for k, v := range details {
+		d[k] = v
+	}
+	return audit.New(ctx, r.now().UTC(), action, "signing_key", rec.ID, d)
+}
+
+// generate makes a sealed P-256 key with a self-signed certificate, usable
+// from notBefore (zero or past: now) until the certificate expires.
+func (r *Ring) generate(purpose string, notBefore time.Time) (*Record, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	now, from := r.window(notBefore)
+	notAfter := from.Add(r.validity)
 	cert, err := SelfSignedCertificate(key, r.subject, r.dnsName, now.Add(-certBackdate), notAfter, r.rand)
+	if err != nil {
+		return nil, err
+	}
+	return r.seal(key, &Record{
+		Purpose:          purpose,
+		CertificateChain: [][]byte{cert},
+		CertificateState: CertificateGenerated,
+		CreatedAt:        now,
+		NotBefore:        from,
+		NotAfter:         notAfter,
+	})
+}
+
+// window returns now and when a new key signs from: notBefore, or now if
+// that is zero or past. Certificates carry whole seconds; records keep
+// equal times.
+func (r *Ring) window(notBefore time.Time) (now, from time.Time) {
+	now = r.now().UTC().Truncate(time.Second)
+	from = notBefore.UTC().Truncate(time.Second)
+	if from.Before(now) {
+		from = now
+	}
+	return now, from
+}
+
+func newKey() (*ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("keys: generate key: %w", err)
+	}
+	return key, nil
+}
+
+// seal fills rec's id (the key's thumbprint), algorithm and sealed private
+// key.
+func (r *Ring) seal(key *ecdsa.PrivateKey, rec *Record) (*Record, error) {
+	kid, err := thumbprint(&key.PublicKey)
 	if err != nil {
 		return nil, err
 	}
@@ -260,22 +398,19 @@ func (r *Ring) generate(purpose string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Record{
-		ID:               kid,
-		Purpose:          purpose,
-		Algorithm:        AlgorithmES256,
-		PrivateKeySealed: sealed,
-		CertificateChain: [][]byte{cert},
-		CreatedAt:        now,
-		NotBefore:        now,
-		NotAfter:         notAfter,
-	}, nil
+	rec.ID, rec.Algorithm, rec.PrivateKeySealed = kid, AlgorithmES256, sealed
+	return rec, nil
 }
 
-// Active returns the signer for purpose: the newest key (by CreatedAt) that
-// is not retired, whose NotBefore has come and whose NotAfter has not. It
-// returns an error wrapping ErrNoActiveKey if there is none.
+// Active returns the signer for purpose: of the keys that are not retired,
+// have their certificate, whose NotBefore has come and whose NotAfter has
+// not, the one with the latest NotBefore (the newest by CreatedAt among
+// equals). It returns an error wrapping ErrNoActiveKey if there is none, and
+// always for PurposeMdocIACA, whose key signs only certificates.
 func (r *Ring) Active(purpose string) (Signer, error) {
+	if purpose == PurposeMdocIACA {
+		return nil, fmt.Errorf("%w: the IACA key signs only document signer certificates", ErrNoActiveKey)
+	}
 	now := r.now()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -286,14 +421,20 @@ func (r *Ring) Active(purpose string) (Signer, error) {
 }
 
 func (r *Ring) activeLocked(purpose string, now time.Time) *entry {
-	for _, e := range slices.Backward(r.keys) {
-		rec := e.rec
-		if rec.Purpose == purpose && !retired(rec, now) && !rec.NotBefore.After(now) &&
-			(rec.NotAfter.IsZero() || now.Before(rec.NotAfter)) {
-			return e
+	var best *entry
+	for _, e := range r.keys { // oldest first: a later equal NotBefore wins
+		if e.rec.Purpose == purpose && usable(e.rec, now) &&
+			(best == nil || !e.rec.NotBefore.Before(best.rec.NotBefore)) {
+			best = e
 		}
 	}
-	return nil
+	return best
+}
+
+// usable reports whether rec may sign at now, if chosen.
+func usable(rec Record, now time.Time) bool {
+	return rec.CertificateState != CertificatePending && !retired(rec, now) &&
+		!rec.NotBefore.After(now) && (rec.NotAfter.IsZero() || now.Before(rec.NotAfter))
 }
 
 // retired reports whether rec is retired at now; a RetiredAt in the future
@@ -302,16 +443,20 @@ func retired(rec Record, now time.Time) bool {
 	return rec.RetiredAt != nil && !now.Before(*rec.RetiredAt)
 }
 
-// PublicJWKS returns the public keys of all keys not retired, including
-// those not yet active (so verifiers learn them ahead of a rotation), with
-// kid, alg, use "sig" and x5c.
+// PublicJWKS returns the public JOSE keys (credential, status list,
+// metadata) that are not retired and have their certificate, including
+// those not yet active (so verifiers learn them ahead of a rotation) and
+// superseded ones (credentials they signed are still valid), with kid, alg,
+// use "sig" and x5c. The mdoc keys are left out: the document signer
+// certificate travels in each credential, the IACA is published as a
+// certificate (IACACertificates).
 func (r *Ring) PublicJWKS() jose.JSONWebKeySet {
 	now := r.now()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
 	for _, e := range r.keys {
-		if retired(e.rec, now) {
+		if retired(e.rec, now) || e.rec.CertificateState == CertificatePending || publishedAsCertificate(e.rec.Purpose) {
 			continue
 		}
 		set.Keys = append(set.Keys, jose.JSONWebKey{
@@ -336,21 +481,67 @@ func (r *Ring) Keys() []Info {
 		if _, seen := active[e.rec.Purpose]; !seen {
 			active[e.rec.Purpose] = r.activeLocked(e.rec.Purpose, now)
 		}
-		var subject string
-		if chain := e.signer.Chain(); len(chain) > 0 {
-			subject = chain[0].Subject.String()
+		info := Info{
+			ID:               e.rec.ID,
+			Purpose:          e.rec.Purpose,
+			Algorithm:        e.rec.Algorithm,
+			CreatedAt:        e.rec.CreatedAt,
+			NotBefore:        e.rec.NotBefore,
+			NotAfter:         e.rec.NotAfter,
+			CertificateState: e.rec.CertificateState,
+			Retired:          retired(e.rec, now),
+			Active:           active[e.rec.Purpose] == e,
+			RetiredAt:        e.rec.RetiredAt,
 		}
-		infos = append(infos, Info{
-			ID:        e.rec.ID,
-			Purpose:   e.rec.Purpose,
-			Algorithm: e.rec.Algorithm,
-			CreatedAt: e.rec.CreatedAt,
-			NotBefore: e.rec.NotBefore,
-			NotAfter:  e.rec.NotAfter,
-			Subject:   subject,
-			Retired:   retired(e.rec, now),
-			Active:    active[e.rec.Purpose] == e,
-		})
+		if chain := e.signer.Chain(); len(chain) > 0 {
+			info.Subject, info.Issuer = chain[0].Subject.String(), chain[0].Issuer.String()
+		}
+		info.State = state(e.rec, info.Active, now)
+		infos = append(infos, info)
 	}
 	return infos
+}
+
+// state names rec's state at now.
+func state(rec Record, active bool, now time.Time) string {
+	switch {
+	case retired(rec, now):
+		return StateRetired
+	case rec.CertificateState == CertificatePending:
+		return StatePending
+	case active:
+		return StateActive
+	case rec.NotBefore.After(now):
+		return StateScheduled
+	case !rec.NotAfter.IsZero() && !now.Before(rec.NotAfter):
+		return StateExpired
+	default:
+		return StateSuperseded
+	}
+}
+
+// Inventory is Keys with the count of unexpired credentials each key
+// signed, for the console.
+func (r *Ring) Inventory(ctx context.Context) ([]Info, error) {
+	infos := r.Keys()
+	counts, err := r.store.ValidCredentialCounts(ctx, r.now())
+	if err != nil {
+		return nil, fmt.Errorf("keys: count credentials per key: %w", err)
+	}
+	for i := range infos {
+		infos[i].ValidCredentials = counts[infos[i].ID]
+	}
+	return infos, nil
+}
+
+// lookup returns the entry with id, or nil.
+func (r *Ring) lookup(id string) *entry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, e := range r.keys {
+		if e.rec.ID == id {
+			return e
+		}
+	}
+	return nil
 }

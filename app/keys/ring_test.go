@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"credmint/app/audit"
 	"credmint/app/keys"
 	"credmint/db"
 	"credmint/db/dbtest"
@@ -136,13 +137,18 @@ func storeKey(t testing.TB, s keys.Store, sealer *keys.Sealer, notBefore, notAft
 	}
 	rec := &keys.Record{
 		ID: kid, Purpose: keys.PurposeCredential, Algorithm: "ES256",
-		PrivateKeySealed: sealed, CertificateChain: [][]byte{cert},
+		PrivateKeySealed: sealed, CertificateChain: [][]byte{cert}, CertificateState: keys.CertificateGenerated,
 		CreatedAt: notBefore, NotBefore: notBefore, NotAfter: notAfter, RetiredAt: retiredAt,
 	}
-	if err := s.CreateSigningKey(context.Background(), rec); err != nil {
+	if err := s.CreateSigningKey(context.Background(), rec, testEvent(kid)); err != nil {
 		t.Fatalf("CreateSigningKey: %v", err)
 	}
 	return kid
+}
+
+// testEvent is the audit event of a key the test stores directly.
+func testEvent(kid string) audit.Event {
+	return audit.Event{At: t0, Action: "signing_key.created", SubjectType: "signing_key", SubjectID: kid}
 }
 
 func TestNewRingValidates(t *testing.T) {

@@ -18,7 +18,18 @@ const (
 	PurposeStatusList = "status_list"
 	// PurposeMetadata signs the signed issuer metadata.
 	PurposeMetadata = "metadata"
+	// PurposeMdocIACA is the issuing authority (IACA) root that issues the
+	// document signer certificates credmint generates. Its key signs only
+	// certificates: Active never returns it.
+	PurposeMdocIACA = "mdoc_iaca"
 )
+
+// publishedAsCertificate reports whether keys of purpose are distributed as
+// certificates (the mdoc IACA is a trust anchor, the document signer
+// travels in every credential's x5chain) rather than in the JOSE JWKS.
+func publishedAsCertificate(purpose string) bool {
+	return purpose == PurposeMdocDocumentSigner || purpose == PurposeMdocIACA
+}
 
 // Signer signs on behalf of one issuer key. Implementations keep the private
 // key to themselves: the local signer holds it decrypted in memory, a PKCS#11

@@ -29,12 +29,13 @@ const (
 	PermManageAPIKeys        Permission = "apikeys:write"
 	PermManageWalletClients  Permission = "wallet_clients:write"
 	PermManageWebhooks       Permission = "webhooks:write"
+	PermManageKeys           Permission = "keys:write"
 )
 
 var grants = map[string][]Permission{
 	RoleAdmin: {PermRead, PermManageConfigurations, PermManageApplicants, PermManageOffers, PermManageCredentials,
 		PermReview, PermReadAudit, PermManageUsers, PermManageAPIKeys, PermManageWalletClients,
-		PermManageWebhooks},
+		PermManageWebhooks, PermManageKeys},
 	RoleIssuer:   {PermRead, PermManageApplicants, PermManageOffers, PermManageCredentials},
 	RoleReviewer: {PermRead, PermReview},
 	RoleAuditor:  {PermRead, PermReadAudit},

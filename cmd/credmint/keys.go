@@ -3,21 +3,86 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"credmint/app/audit"
 	"credmint/app/keys"
 	"credmint/config"
+	"credmint/db"
 )
 
-func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "list" {
-		return errors.New("usage: credmint keys list")
+const keysUsage = `usage:
+  credmint keys list
+  credmint keys rotate --purpose P [--at 2026-05-01T00:00:00Z]
+  credmint keys csr --purpose P --subject "CN=…,O=…,C=…" [--dns host]… [--out file.csr]
+  credmint keys import-chain --key KID --file chain.pem [--activate-at 2026-05-01T00:00:00Z]
+purposes: credential, mdoc_document_signer, status_list, metadata (rotate also: mdoc_iaca)`
+
+// newKeyRing makes the key ring credmint uses, shaped by cfg's keys section.
+func newKeyRing(cfg *config.Config, store keys.Store, sealer *keys.Sealer, now func() time.Time) (*keys.Ring, error) {
+	return keys.NewRing(keys.Deps{
+		Store: store, Sealer: sealer, Now: now,
+		Subject: "credmint issuer " + cfg.Host(), DNSName: cfg.Host(),
+		CertValidity: cfg.Keys.CertificateValidity,
+		Mdoc: keys.MdocSettings{
+			Country: cfg.Keys.MdocIACACountry, IACAName: cfg.Keys.MdocIACAName, IssuerURL: cfg.PublicURL,
+			IACAValidity: cfg.Keys.MdocIACAValidity, DocumentSignerValidity: cfg.Keys.MdocDocumentSignerValidity,
+		},
+		Rotation: keys.RotationSettings{
+			// A superseded status list key stays published at least as
+			// long as the tokens it signed live.
+			StatusListGrace: max(cfg.Keys.StatusListGrace, cfg.StatusList.Validity),
+			RotateBefore:    cfg.Keys.RotateBefore,
+			PublishAhead:    cfg.Keys.PublishAhead,
+		},
+	})
+}
+
+// housekeepKeys rotates and retires keys (keys.Ring.Housekeep) and logs what
+// changed; serve's housekeeping calls it.
+func (a *app) housekeepKeys(ctx context.Context) {
+	res, err := a.ring.Housekeep(ctx)
+	if err != nil {
+		a.log.Error("key housekeeping failed", "error", err.Error())
 	}
-	fs, path := newFlags("keys list", stderr)
-	if err := fs.Parse(args[1:]); err != nil {
+	for _, k := range res.Rotated {
+		a.log.Warn("rotated a signing key before its certificate expires", "purpose", k.Purpose, "kid", k.ID, "signs_from", k.NotBefore)
+	}
+	for _, id := range res.Retired {
+		a.log.Info("retired a superseded signing key: every credential it signed has expired", "kid", id)
+	}
+}
+
+func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(keysUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs, path := newFlags("keys "+sub, stderr)
+	var (
+		purpose    = fs.String("purpose", "", "key purpose")
+		at         = fs.String("at", "", "rotate: when the new key starts signing (RFC 3339; default now)")
+		subject    = fs.String("subject", "", `csr: subject distinguished name, e.g. "CN=issuer.example.org,O=Example,C=DE"`)
+		out        = fs.String("out", "", "csr: write the CSR to this file instead of stdout")
+		keyID      = fs.String("key", "", "import-chain: the key id (kid)")
+		file       = fs.String("file", "", "import-chain: PEM file with the chain, leaf first")
+		activateAt = fs.String("activate-at", "", "import-chain: when the key starts signing (RFC 3339; default now)")
+		dns        multiFlag
+	)
+	fs.Var(&dns, "dns", "csr: subjectAltName host (repeatable)")
+	switch sub {
+	case "list", "rotate", "csr", "import-chain":
+	default:
+		return errors.New(keysUsage)
+	}
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path)
@@ -31,36 +96,117 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
-	// Read only: open the keys, create nothing.
-	master, err := masterKey(cfg, log)
+	ring, err := openRing(ctx, cfg, store, log)
 	if err != nil {
 		return err
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, ID: "cli"})
+	switch sub {
+	case "rotate":
+		when, err := optionalTime("--at", *at)
+		if err != nil {
+			return err
+		}
+		if *purpose == "" {
+			return errors.New("keys rotate needs --purpose")
+		}
+		k, err := ring.Rotate(ctx, *purpose, when)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created %s key %s, signing from %s until %s\n", k.Purpose, k.ID, k.NotBefore.Format(time.RFC3339), k.NotAfter.Format(time.RFC3339))
+		return nil
+	case "csr":
+		if *purpose == "" || *subject == "" {
+			return errors.New("keys csr needs --purpose and --subject")
+		}
+		name, err := keys.ParseDN(*subject)
+		if err != nil {
+			return err
+		}
+		k, pemCSR, err := ring.RequestCertificate(ctx, keys.CSRRequest{Purpose: *purpose, Subject: name, DNSNames: dns})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "created %s key %s, pending its certificate: send the CSR to your CA, then run\n  credmint keys import-chain --key %s --file chain.pem\n", k.Purpose, k.ID, k.ID)
+		if *out != "" {
+			return os.WriteFile(*out, pemCSR, 0o644)
+		}
+		_, err = stdout.Write(pemCSR)
+		return err
+	case "import-chain":
+		if *keyID == "" || *file == "" {
+			return errors.New("keys import-chain needs --key and --file")
+		}
+		when, err := optionalTime("--activate-at", *activateAt)
+		if err != nil {
+			return err
+		}
+		raw, err := os.ReadFile(*file)
+		if err != nil {
+			return err
+		}
+		k, err := ring.ImportChain(ctx, *keyID, raw, when)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "imported the chain of %s key %s (%s, issued by %s): signing from %s until %s\n",
+			k.Purpose, k.ID, k.Subject, k.Issuer, k.NotBefore.Format(time.RFC3339), k.NotAfter.Format(time.RFC3339))
+		return nil
+	}
+	return listKeys(ctx, ring, stdout)
+}
+
+// openRing loads the keys without creating any.
+func openRing(ctx context.Context, cfg *config.Config, store *db.Store, log *slog.Logger) (*keys.Ring, error) {
+	master, err := masterKey(cfg, log)
+	if err != nil {
+		return nil, err
 	}
 	sealer, err := keys.NewSealer(master)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ring, err := keys.NewRing(keys.Deps{Store: store, Sealer: sealer})
+	ring, err := newKeyRing(cfg, store, sealer, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return ring, ring.Load(ctx)
+}
+
+func listKeys(ctx context.Context, ring *keys.Ring, stdout io.Writer) error {
+	infos, err := ring.Inventory(ctx)
 	if err != nil {
 		return err
 	}
-	if err := ring.Load(ctx); err != nil {
-		return err
-	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KID\tPURPOSE\tALG\tCREATED\tNOT AFTER\tSUBJECT\tSTATE")
-	now := time.Now()
-	for _, k := range ring.Keys() {
-		state := "standby"
-		switch {
-		case k.Retired:
-			state = "retired"
-		case k.Active:
-			state = "active"
-		case !now.Before(k.NotAfter):
-			state = "expired"
+	fmt.Fprintln(tw, "KID\tPURPOSE\tALG\tCREATED\tNOT BEFORE\tNOT AFTER\tSUBJECT\tSTATE\tVALID CREDENTIALS")
+	for _, k := range infos {
+		notAfter := "-"
+		if !k.NotAfter.IsZero() {
+			notAfter = k.NotAfter.Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Purpose, k.Algorithm, k.CreatedAt.Format(time.RFC3339), k.NotAfter.Format(time.DateOnly), k.Subject, state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", k.ID, k.Purpose, k.Algorithm, k.CreatedAt.Format(time.RFC3339),
+			k.NotBefore.Format(time.RFC3339), notAfter, k.Subject, k.State, k.ValidCredentials)
 	}
 	return tw.Flush()
 }
+
+func optionalTime(flagName, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time such as 2026-05-01T00:00:00Z", flagName, s)
+	}
+	return t, nil
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+var _ flag.Value = (*multiFlag)(nil)
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

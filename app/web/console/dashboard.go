@@ -52,10 +52,11 @@ func (h *Handlers) dashboard(ctx context.Context) (dashboard.Props, error) {
 	return p, nil
 }
 
-// keyWarnings flags the active keys whose certificate expires within
-// keyWarningDays, and the expired keys of a purpose no active key serves
-// (an expired key that was replaced is normal: it stays published for
-// verifiers until retired).
+// keyWarnings flags the active and scheduled keys (the mdoc IACA included)
+// whose certificate or chain expires within keyWarningDays, the expired keys
+// of a purpose no active key serves (an expired key that was replaced is
+// normal: it stays published for verifiers until retired), and the keys
+// waiting for the chain of their CSR.
 func keyWarnings(infos []keys.Info, now time.Time) []dashboard.KeyWarning {
 	served := map[string]bool{}
 	for _, k := range infos {
@@ -66,13 +67,30 @@ func keyWarnings(infos []keys.Info, now time.Time) []dashboard.KeyWarning {
 	var out []dashboard.KeyWarning
 	for _, k := range infos {
 		left := k.NotAfter.Sub(now)
+		w := dashboard.KeyWarning{ID: k.ID, Purpose: k.Purpose, NotAfter: k.NotAfter, Imported: k.CertificateState == keys.CertificateImported}
 		switch {
 		case k.Retired:
-		case k.Active && left < keyWarningDays*24*time.Hour:
-			out = append(out, dashboard.KeyWarning{ID: k.ID, Purpose: k.Purpose, NotAfter: k.NotAfter, DaysLeft: int(left / (24 * time.Hour))})
+		case k.State == keys.StatePending:
+			w.Pending, w.CreatedAt = true, k.CreatedAt
+			out = append(out, w)
+		case (k.Active || k.State == keys.StateScheduled) && left < keyWarningDays*24*time.Hour:
+			w.DaysLeft, w.Successor = int(left/(24*time.Hour)), hasSuccessor(infos, k)
+			out = append(out, w)
 		case !k.Active && left <= 0 && !served[k.Purpose]:
-			out = append(out, dashboard.KeyWarning{ID: k.ID, Purpose: k.Purpose, NotAfter: k.NotAfter, Expired: true})
+			w.Expired = true
+			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// hasSuccessor reports whether a key of k's purpose is scheduled to sign
+// after k and outlives it.
+func hasSuccessor(infos []keys.Info, k keys.Info) bool {
+	for _, o := range infos {
+		if o.ID != k.ID && o.Purpose == k.Purpose && o.State == keys.StateScheduled && o.NotBefore.After(k.NotBefore) && o.NotAfter.After(k.NotAfter) {
+			return true
+		}
+	}
+	return false
 }

@@ -22,9 +22,10 @@ type Reports interface {
 	DailyActivity(ctx context.Context, from, to time.Time) ([]issuance.DayActivity, error)
 }
 
-// KeyLister lists the signing keys (keys.Ring).
+// KeyLister lists and manages the signing keys (keys.Ring; keys.go).
 type KeyLister interface {
 	Keys() []keys.Info
+	KeyManager
 }
 
 // DeliveryStats reports on the outbox (the delivery service).

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// KeysConfig tunes the signing keys' certificates and rotation (see
+// docs/key-management.md). Zero values take the defaults of app/keys.
+type KeysConfig struct {
+	// CertificateValidity is how long generated (self-signed) certificates
+	// are valid; default 17520h (two years).
+	CertificateValidity time.Duration `yaml:"certificate_validity" env:"CERTIFICATE_VALIDITY"`
+	// RotateBefore makes credmint rotate a generated key this long before
+	// its certificate expires (e.g. 720h); 0 turns automatic rotation off.
+	// Keys with an imported chain are never rotated automatically.
+	RotateBefore time.Duration `yaml:"rotate_before" env:"ROTATE_BEFORE"`
+	// PublishAhead is how long an automatically rotated key is published
+	// before it signs (default 168h, 7 days); shorter than RotateBefore.
+	PublishAhead time.Duration `yaml:"publish_ahead" env:"PUBLISH_AHEAD"`
+	// StatusListGrace keeps a superseded status list key published this
+	// long: at least the status list token lifetime (default 24h).
+	StatusListGrace time.Duration `yaml:"status_list_grace" env:"STATUS_LIST_GRACE"`
+	// MdocIACACountry is the ISO 3166-1 alpha-2 country of the generated
+	// IACA and document signer certificates (default US).
+	MdocIACACountry string `yaml:"mdoc_iaca_country" env:"MDOC_IACA_COUNTRY"`
+	// MdocIACAName is the generated IACA's common name (default "credmint
+	// IACA" and the public host).
+	MdocIACAName string `yaml:"mdoc_iaca_name" env:"MDOC_IACA_NAME"`
+	// MdocIACAValidity is the generated IACA's validity (default 43800h,
+	// 5 years); MdocDocumentSignerValidity the document signers' (default
+	// 8760h, at most 10968h: 457 days, ISO/IEC 18013-5 Annex B).
+	MdocIACAValidity           time.Duration `yaml:"mdoc_iaca_validity" env:"MDOC_IACA_VALIDITY"`
+	MdocDocumentSignerValidity time.Duration `yaml:"mdoc_document_signer_validity" env:"MDOC_DOCUMENT_SIGNER_VALIDITY"`
+}
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+func (k *KeysConfig) defaults() {
+	if k.MdocIACACountry == "" {
+		k.MdocIACACountry = "US"
+	}
+	if k.RotateBefore > 0 && k.PublishAhead == 0 {
+		k.PublishAhead = 7 * 24 * time.Hour
+	}
+}
+
+// validate checks the keys section.
+func (k *KeysConfig) validate() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"keys.certificate_validity", k.CertificateValidity}, {"keys.rotate_before", k.RotateBefore},
+		{"keys.publish_ahead", k.PublishAhead}, {"keys.status_list_grace", k.StatusListGrace},
+		{"keys.mdoc_iaca_validity", k.MdocIACAValidity}, {"keys.mdoc_document_signer_validity", k.MdocDocumentSignerValidity},
+	} {
+		if d.v < 0 {
+			return &FieldError{d.name, "must not be negative"}
+		}
+	}
+	if k.CertificateValidity != 0 && k.CertificateValidity < 24*time.Hour {
+		return &FieldError{"keys.certificate_validity", "must be at least 24h"}
+	}
+	if k.RotateBefore > 0 {
+		if k.PublishAhead >= k.RotateBefore {
+			return &FieldError{"keys.publish_ahead", fmt.Sprintf("must be shorter than keys.rotate_before (%s), or the old key expires before the new one signs", k.RotateBefore)}
+		}
+		if k.CertificateValidity != 0 && k.RotateBefore >= k.CertificateValidity {
+			return &FieldError{"keys.rotate_before", "must be shorter than keys.certificate_validity"}
+		}
+	}
+	if !countryCode.MatchString(k.MdocIACACountry) {
+		return &FieldError{"keys.mdoc_iaca_country", fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code in capitals, e.g. DE", k.MdocIACACountry)}
+	}
+	if k.MdocDocumentSignerValidity > 457*24*time.Hour {
+		return &FieldError{"keys.mdoc_document_signer_validity", "must be at most 10968h (457 days, ISO/IEC 18013-5 Annex B)"}
+	}
+	if k.MdocIACAValidity != 0 && k.MdocIACAValidity > 20*365*24*time.Hour {
+		return &FieldError{"keys.mdoc_iaca_validity", "must be at most 20 years (ISO/IEC 18013-5 Annex B)"}
+	}
+	return nil
+}
