@@ -74,6 +74,12 @@ type Config struct {
 	Authorization AuthorizationConfig `yaml:"authorization" envPrefix:"AUTHORIZATION_"`
 	// ConsoleSSO is single sign-on for console staff (see console_sso.go).
 	ConsoleSSO ConsoleSSOConfig `yaml:"console_sso" envPrefix:"CONSOLE_SSO_"`
+	// Keys tunes certificates and key rotation (see keys.go).
+	Keys KeysConfig `yaml:"keys" envPrefix:"KEYS_"`
+	// Compat accepts wallets on the pre-1.0 drafts (see compat.go).
+	Compat CompatConfig `yaml:"compat" envPrefix:"COMPAT_"`
+	// StatusList shapes the Token Status List (see status.go).
+	StatusList StatusListConfig `yaml:"status_list" envPrefix:"STATUS_LIST_"`
 
 	// CredentialConfigurations are upserted into the database at start.
 	CredentialConfigurations []credential.Configuration `yaml:"credential_configurations"`
@@ -100,6 +106,10 @@ type IssuerConfig struct {
 	// request may wait before it expires (default 336h, 14 days).
 	DeferredInterval time.Duration `yaml:"deferred_interval" env:"DEFERRED_INTERVAL"`
 	DeferredLifetime time.Duration `yaml:"deferred_lifetime" env:"DEFERRED_LIFETIME"`
+	// DeferredReviewSLA is how long a deferred request may wait for a
+	// decision before the console's review queue marks it overdue
+	// (default 48h).
+	DeferredReviewSLA time.Duration `yaml:"deferred_review_sla" env:"DEFERRED_REVIEW_SLA"`
 	// NotifyRejectReason puts the reviewer's reason into the email that
 	// tells an applicant their request was not approved (default false:
 	// a generic text; the reason is written for staff).
@@ -224,6 +234,7 @@ func (c *Config) Defaults() {
 	durDef(&c.Lifetimes.ProofIATWindow, 5*time.Minute)
 	durDef(&c.Issuer.DeferredInterval, 5*time.Second)
 	durDef(&c.Issuer.DeferredLifetime, 14*24*time.Hour)
+	durDef(&c.Issuer.DeferredReviewSLA, 48*time.Hour)
 	if c.TxCode.Required == nil {
 		t := true
 		c.TxCode.Required = &t
@@ -237,6 +248,8 @@ func (c *Config) Defaults() {
 		c.TxCode.MaxAttempts = 5
 	}
 	c.ConsoleSSO.defaults()
+	c.Keys.defaults()
+	c.StatusList.defaults()
 	if len(c.CredentialConfigurations) == 0 && c.Path == "" {
 		c.CredentialConfigurations = []credential.Configuration{ExampleConfiguration(c.PublicURL)}
 	}
@@ -318,6 +331,9 @@ func (c *Config) Validate() error {
 	if c.Issuer.DeferredLifetime < time.Minute {
 		return &FieldError{"issuer.deferred_lifetime", "must be at least 1m"}
 	}
+	if c.Issuer.DeferredReviewSLA < time.Minute {
+		return &FieldError{"issuer.deferred_review_sla", "must be at least 1m"}
+	}
 	for name, d := range map[string]time.Duration{"lifetimes.offer": c.Lifetimes.Offer, "lifetimes.access_token": c.Lifetimes.AccessToken, "lifetimes.nonce": c.Lifetimes.Nonce, "lifetimes.proof_iat_window": c.Lifetimes.ProofIATWindow} {
 		if d <= 0 {
 			return &FieldError{name, "must be a positive duration such as 90s, 15m or 720h"}
@@ -350,6 +366,12 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.ConsoleSSO.validate(c.Environment); err != nil {
+		return err
+	}
+	if err := c.Keys.validate(); err != nil {
+		return err
+	}
+	if err := c.StatusList.validate(); err != nil {
 		return err
 	}
 	seen := map[string]bool{}

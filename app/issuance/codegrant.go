@@ -84,6 +84,9 @@ func (s *Service) tokenClaims(ctx context.Context, tok *AccessToken, configID st
 		return nil, fmt.Errorf("issuance: decoding datasets of token %s: %w", tok.ID, err)
 	}
 	claims, ok := datasets[configID]
+	if !ok { // a draft twin issues its base's dataset (draft_twin.go)
+		claims, ok = datasets[twinBase(configID)]
+	}
 	if !ok {
 		return nil, fmt.Errorf("issuance: access token %s has no dataset for %s", tok.ID, configID)
 	}

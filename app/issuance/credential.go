@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -76,14 +75,13 @@ func (s *Service) Credential(ctx context.Context, tok *AccessToken, req Credenti
 	if err != nil {
 		return nil, err
 	}
-	if errs := cfg.CheckDataset(claims); len(errs) > 0 {
-		return nil, badRequest(CodeCredentialRequestDenied, "the issuer's data for this credential is incomplete (%s %s); contact the issuer", errs[0].Field, errs[0].Reason)
-	}
 	applicantID, offer, err := s.applicantOf(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
-	reasons, err := s.reviewReasons(ctx, cfg, applicantID, claims)
+	// Review is decided before the dataset is checked: a reviewer fills
+	// what is missing, and approval checks it (deferred_review.go).
+	reasons, err := s.reviewReasons(ctx, cfg, tok, applicantID, claims)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +91,9 @@ func (s *Service) Credential(ctx context.Context, tok *AccessToken, req Credenti
 			return nil, err
 		}
 		return &CredentialResponse{Deferred: p}, nil
+	}
+	if errs := cfg.CheckDataset(claims); len(errs) > 0 {
+		return nil, badRequest(CodeCredentialRequestDenied, "the issuer's data for this credential is incomplete (%s %s); contact the issuer", errs[0].Field, errs[0].Reason)
 	}
 	return s.issue(ctx, tok, cfg, claims, holders)
 }
@@ -125,7 +126,7 @@ func (s *Service) requestedConfiguration(ctx context.Context, tok *AccessToken, 
 	} else if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(tok.ConfigurationIDs, id) {
+	if !covers(tok, cfg) { // its own id, or a draft twin's (draft_twin.go)
 		return nil, newError(http.StatusForbidden, CodeInsufficientScope, "the access token does not cover credential configuration %q", id)
 	}
 	return cfg, nil
@@ -215,12 +216,13 @@ func (s *Service) issue(ctx context.Context, tok *AccessToken, cfg *credential.C
 		"credential_configuration_id": cfg.ID, "count": fmt.Sprint(len(records)), "access_token_id": tok.ID,
 		"credential_ids": strings.Join(ids, " "),
 	})
+	if err := s.publish(&ev, WebhookEvent{Type: WebhookCredentialIssued, OfferID: tok.OfferID, ConfigurationID: cfg.ID, CredentialIDs: ids}); err != nil {
+		return nil, err
+	}
 	if err := s.Store.RecordIssuance(ctx, records, ev); err != nil {
 		return nil, fmt.Errorf("issuance: recording issuance: %w", err)
 	}
-	if err := s.emit(ctx, WebhookEvent{Type: WebhookCredentialIssued, At: ev.At, OfferID: tok.OfferID, ConfigurationID: cfg.ID, CredentialIDs: ids}); err != nil {
-		return nil, fmt.Errorf("issuance: queueing %s: %w", WebhookCredentialIssued, err)
-	}
+	s.queued(&ev)
 	return resp, nil
 }
 

@@ -2,10 +2,25 @@ package issuance
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 
 	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/credential"
+	"credmint/app/keys"
+)
+
+// Signed metadata (OID4VCI 1.0 §12.2.3).
+const (
+	// MediaTypeJWT is the media type of the signed metadata.
+	MediaTypeJWT = "application/jwt"
+	// TypeSignedMetadata is the typ header of the signed metadata.
+	TypeSignedMetadata = "openidvci-issuer-metadata+jwt"
+	// signedMetadataLifetime is exp − iat of the signed metadata: as long
+	// as a superseded metadata key stays published.
+	signedMetadataLifetime = keys.DefaultPublicationGrace
 )
 
 // IssuerMetadata is the Credential Issuer Metadata document (OID4VCI §12.2.4).
@@ -52,9 +67,59 @@ func (s *Service) IssuerMetadata(ctx context.Context) (*IssuerMetadata, error) {
 		if !ok {
 			continue // Validate refused it at start; never publish what cannot be issued
 		}
-		m.CredentialConfigurations[c.ID] = configurationMetadata(c, f)
+		e := configurationMetadata(c, f)
+		s.draftMembers(c, e) // draft_twin.go
+		m.CredentialConfigurations[c.ID] = e
 	}
 	return m, nil
+}
+
+// SignedIssuerMetadata returns the metadata as a JWT signed with the
+// metadata key (OID4VCI 1.0 §12.2.3): typ openidvci-issuer-metadata+jwt,
+// kid and x5c (leaf first, trust anchor excluded) in the header; every
+// metadata parameter as a top-level claim, with sub (the issuer
+// identifier, required), iss, iat and exp.
+func (s *Service) SignedIssuerMetadata(ctx context.Context) (string, error) {
+	m, err := s.IssuerMetadata(ctx)
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("issuance: encode metadata: %w", err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		return "", fmt.Errorf("issuance: encode metadata: %w", err)
+	}
+	now := s.now()
+	claims["sub"], claims["iss"] = s.Issuer, s.Issuer
+	claims["iat"], claims["exp"] = now.Unix(), now.Add(signedMetadataLifetime).Unix()
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("issuance: encode metadata: %w", err)
+	}
+	signer, err := s.Signers.Active(keys.PurposeMetadata)
+	if err != nil {
+		return "", fmt.Errorf("issuance: signed metadata: %w", err)
+	}
+	opts := (&jose.SignerOptions{}).WithType(TypeSignedMetadata).WithHeader("kid", signer.KeyID())
+	if chain := signer.Chain(); len(chain) > 0 {
+		x5c := make([]string, len(chain))
+		for i, cert := range chain {
+			x5c[i] = base64.StdEncoding.EncodeToString(cert.Raw)
+		}
+		opts = opts.WithHeader("x5c", x5c)
+	}
+	js, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(signer.Algorithm()), Key: keys.JOSE(ctx, signer)}, opts)
+	if err != nil {
+		return "", fmt.Errorf("issuance: metadata signer %s: %w", signer.KeyID(), err)
+	}
+	jws, err := js.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("issuance: sign metadata with %s: %w", signer.KeyID(), err)
+	}
+	return jws.CompactSerialize()
 }
 
 // configurationMetadata is one credential_configurations_supported entry.

@@ -53,6 +53,9 @@ type Policy struct {
 	// review before it expires.
 	DeferredInterval time.Duration
 	DeferredLifetime time.Duration
+	// ReviewSLA is how long a deferred request may wait for a decision
+	// before the review queue marks it overdue (default 48h).
+	ReviewSLA time.Duration
 }
 
 // Display is the issuer's display entry in its metadata.
@@ -84,7 +87,8 @@ type Deps struct {
 	CodeGrant CodeGrant
 	Now       func() time.Time
 	Rand      io.Reader
-	// Events receives webhook events; nil sends none.
+	// Events says which webhook event types have subscribers (events.go);
+	// nil writes no events.
 	Events Events
 	// Deferred stores deferred requests; nil answers every request at once
 	// (review policies cannot be honoured).
@@ -96,6 +100,10 @@ type Deps struct {
 	// they get 400 issuance_pending instead of 202 while a deferred request
 	// waits.
 	PreDraftClients map[string]bool
+	// Drafts accepts the draft request shapes from every wallet and puts
+	// c_nonce in every token response (compat.drafts; see draft.go).
+	// Without it only PreDraftClients get the draft treatment.
+	Drafts bool
 	// StatusLists gives every issued credential a status list entry; nil
 	// issues credentials without status.
 	StatusLists StatusLists
@@ -134,12 +142,14 @@ func New(d Deps) (*Service, error) {
 	defDur(&p.ProofIATWindow, 5*time.Minute)
 	defDur(&p.DeferredInterval, 5*time.Second)
 	defDur(&p.DeferredLifetime, 14*24*time.Hour)
+	defDur(&p.ReviewSLA, 48*time.Hour)
 	if p.MaxTxCodeAttempts <= 0 {
 		p.MaxTxCodeAttempts = 5
 	}
 	if p.BatchSize <= 0 {
 		p.BatchSize = 1
 	}
+	d.Catalog = withDraftTwins(d.Catalog, d.Formats) // draft.go
 	return &Service{Deps: d}, nil
 }
 

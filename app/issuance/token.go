@@ -39,6 +39,10 @@ type TokenResponse struct {
 	AuthorizationDetails []AuthorizationDetail `json:"authorization_details,omitempty"`
 	// RefreshToken is set when refresh tokens are on (RFC 6749 §5.1).
 	RefreshToken string `json:"refresh_token,omitempty"`
+	// CNonce and CNonceExpiresIn are the drafts' (draft 13 §6.2), for
+	// draft wallets only (draft.go).
+	CNonce          string `json:"c_nonce,omitempty"`
+	CNonceExpiresIn int    `json:"c_nonce_expires_in,omitempty"`
 }
 
 // AuthorizationDetail is an openid_credential authorization details entry
@@ -49,8 +53,17 @@ type AuthorizationDetail struct {
 	CredentialIdentifiers     []string `json:"credential_identifiers,omitempty"`
 }
 
-// Token serves the token endpoint.
+// Token serves the token endpoint. Draft wallets also get a c_nonce.
 func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
+	resp, err := s.grant(ctx, req)
+	if err != nil || !s.DraftWallet(req.ClientID) {
+		return resp, err
+	}
+	return s.withDraftNonce(ctx, resp)
+}
+
+// grant runs the requested grant.
+func (s *Service) grant(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
 	switch req.GrantType {
 	case "":
 		return nil, badRequest(CodeInvalidRequest, "grant_type is required")

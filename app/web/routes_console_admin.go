@@ -8,7 +8,7 @@ import (
 
 // adminRoutes registers the console's admin pages on in (signed-in routes):
 // the audit log (PermReadAudit), users (PermManageUsers) and API keys
-// (PermManageAPIKeys).
+// (PermManageAPIKeys) and the signing keys (PermManageKeys).
 func (s *Server) adminRoutes(in *gin.RouterGroup) {
 	ch := s.console
 	small := limitBody(limitSmall)
@@ -30,4 +30,12 @@ func (s *Server) adminRoutes(in *gin.RouterGroup) {
 	keys.GET("", s.page(ch.APIKeys))
 	keys.POST("", small, s.page(ch.CreateAPIKey))
 	keys.POST("/:id/revoke", small, s.page(ch.RevokeAPIKey))
+
+	signing := in.Group("/keys", s.require(staff.PermManageKeys))
+	signing.GET("", s.page(ch.SigningKeys))
+	signing.GET("/iaca.pem", s.page(ch.IACACertificates))
+	signing.POST("/rotate", small, s.page(ch.RotateKey))
+	signing.POST("/csr", small, s.page(ch.CreateCSR))
+	signing.GET("/:id/csr.pem", s.page(ch.KeyCSR))
+	signing.POST("/:id/chain", small, s.page(ch.ImportKeyChain))
 }

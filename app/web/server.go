@@ -22,6 +22,7 @@ import (
 	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/staff"
+	"credmint/app/status"
 	"credmint/app/web/api"
 	"credmint/app/web/console"
 	"credmint/app/web/oid4vci"
@@ -61,6 +62,9 @@ type Deps struct {
 	SSOName  string
 	// Webhooks serves the console's webhook delivery log; nil hides it.
 	Webhooks *webhooks.Service
+	// Status publishes the status lists at /status/{id} and serves the
+	// credential status API and console actions; nil leaves them out.
+	Status *status.Service
 	// DevIdP is the development identity provider (app/devidp), served at
 	// {BasePath}/dev-idp; nil (always in production) leaves it out.
 	DevIdP http.Handler
@@ -121,6 +125,7 @@ func New(d Deps) (*Server, error) {
 		s.console.WalletClients = d.Authz.Clients // the console's wallets page
 	}
 	s.console.WebhookLog = d.Webhooks
+	s.console.Status = d.Status
 	s.routes(admin)
 	return s, nil
 }
@@ -178,6 +183,16 @@ func (s *Server) routes(admin *api.Handlers) {
 	authed.GET("/deferred/:id", s.protocol(admin.ShowDeferred))
 	authed.POST("/deferred/:id/approve", s.protocol(admin.ApproveDeferred))
 	authed.POST("/deferred/:id/reject", s.protocol(admin.RejectDeferred))
+	if st := s.deps.Status; st != nil {
+		public(pub, http.MethodGet, "/status/:id", s.protocol(oid4vci.StatusList(st, s.deps.Now)))
+		creds := api.NewCredentials(st)
+		authed.GET("/credentials", s.protocol(creds.ListCredentials))
+		authed.POST("/credentials/bulk", s.protocol(creds.BulkChangeStatus))
+		authed.GET("/credentials/:id", s.protocol(creds.ShowCredential))
+		authed.POST("/credentials/:id/revoke", s.protocol(creds.ChangeStatus(status.Revoke)))
+		authed.POST("/credentials/:id/suspend", s.protocol(creds.ChangeStatus(status.Suspend)))
+		authed.POST("/credentials/:id/unsuspend", s.protocol(creds.ChangeStatus(status.Unsuspend)))
+	}
 
 	if s.deps.DevIdP != nil {
 		// Its own net/http handler: discovery, jwks, authorize, token, userinfo.
@@ -188,6 +203,8 @@ func (s *Server) routes(admin *api.Handlers) {
 	s.landingRoutes(g)
 	s.authzRoutes(g)
 
+	// The mdoc IACA root(s), the trust anchor relying parties need.
+	public(g, http.MethodGet, "/mdoc/iaca.pem", s.page(s.console.IACACertificates))
 	g.GET("/healthz", s.healthz)
 	g.GET("/readyz", s.readyz)
 	g.GET("/", s.home)

@@ -16,12 +16,15 @@ import (
 	"credmint/app/applicants"
 	"credmint/app/authz"
 	"credmint/app/credential"
+	"credmint/app/credential/jwtvc"
+	"credmint/app/credential/mdoc"
 	"credmint/app/credential/sdjwt"
 	"credmint/app/delivery"
 	"credmint/app/devidp"
 	"credmint/app/issuance"
 	"credmint/app/keys"
 	"credmint/app/staff"
+	"credmint/app/status"
 	"credmint/app/web"
 	"credmint/app/web/console"
 	"credmint/app/webhooks"
@@ -54,10 +57,13 @@ type app struct {
 	// delivery.go); deliveryWorkers send the outbox and run offer batches.
 	delivery        *delivery.Service
 	deliveryWorkers *deliveryWorkers
-	// webhooks queues issuance events for back-office endpoints; the
-	// outbox worker sends them with webhookSender (webhooks.go).
+	// webhooks turns issuance events into deliveries for back-office
+	// endpoints; the outbox worker sends them with webhookSender, after
+	// eventRelay moved the events issuance queued into the outbox
+	// (webhooks.go).
 	webhooks      *webhooks.Service
 	webhookSender *webhooks.Sender
+	eventRelay    *webhooks.Relay
 
 	// upstream is the OpenID provider people log in at: upstream_oidc, or
 	// the development identity provider devIdP (nil when off), see
@@ -72,6 +78,10 @@ type app struct {
 	// authz is credmint's authorization server (authz.go); nil without an
 	// upstream provider.
 	authz *authz.Service
+
+	// status keeps the Token Status List: entries of issued credentials,
+	// revocation and suspension, signed list tokens (status.go).
+	status *status.Service
 }
 
 // newLogger builds the process logger from the configuration.
@@ -149,11 +159,11 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	formats := credential.NewFormats(sdjwt.New())
+	formats := credential.NewFormats(sdjwt.New(), sdjwt.NewDraft(), jwtvc.New(), mdoc.New())
 	if err := upsertConfigurations(ctx, a.store, formats, cfg.CredentialConfigurations); err != nil {
 		return err
 	}
-	a.ring, err = keys.NewRing(keys.Deps{Store: a.store, Sealer: sealer, Now: a.now, Subject: "credmint issuer " + cfg.Host(), DNSName: cfg.Host()})
+	a.ring, err = newKeyRing(cfg, a.store, sealer, a.now)
 	if err != nil {
 		return err
 	}
@@ -167,6 +177,9 @@ func (a *app) wire(ctx context.Context) error {
 			log.Info("created an issuer signing key", "purpose", purpose)
 		}
 	}
+	if err := a.wireStatus(); err != nil {
+		return err
+	}
 	catalog := credential.NewCatalog(a.store, 2*time.Second, a.now)
 	fileConfigs := make([]string, len(cfg.CredentialConfigurations))
 	for i, c := range cfg.CredentialConfigurations {
@@ -179,7 +192,6 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.wireWebhooks(sealer); err != nil {
 		return err
 	}
-	events := &eventSinks{sinks: []issuance.Events{a.webhooks}}
 	a.issuance, err = issuance.New(issuance.Deps{
 		Store:     a.store,
 		Admin:     a.store,
@@ -193,11 +205,13 @@ func (a *app) wire(ctx context.Context) error {
 		Policy:    policy(cfg),
 		Display:   []issuance.Display{{Name: cfg.Issuer.Name, Locale: cfg.Issuer.Locale}},
 		Now:       a.now,
-		Events:    events,
+		Events:    a.eventRelay,
 		Deferred:  a.store,
 		// Applicants and PreDraftClients serve deferred issuance.
 		Applicants:      applicantFacts{a},
 		PreDraftClients: preDraftClients(cfg),
+		StatusLists:     a.statusLists(),
+		Drafts:          cfg.Compat.Drafts, // draft request shapes from every wallet
 	})
 	if err != nil {
 		return err
@@ -217,7 +231,7 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.wireDelivery(catalog, sealer); err != nil {
 		return err
 	}
-	if err := a.wireNotifier(events); err != nil {
+	if err := a.wireNotifier(); err != nil {
 		return err
 	}
 	if err := a.wireAuthz(catalog, sealer); err != nil {
@@ -229,7 +243,8 @@ func (a *app) wire(ctx context.Context) error {
 		BasePath: cfg.BasePath(), IssuerName: cfg.Issuer.Name, TrustedProxies: cfg.TrustedProxies, Log: log, Now: a.now,
 		DevIdP: a.devIdPHandler(), Authz: a.authz,
 		StaffSSO: a.staffSSO, SSOName: cfg.ConsoleSSO.Name, Webhooks: a.webhooks,
-		Reviews: console.IssuanceReviews{Issuance: a.issuance, Now: a.now},
+		Status:  a.status,
+		Reviews: console.IssuanceReviews{Issuance: a.issuance},
 	})
 	return err
 }
@@ -245,6 +260,7 @@ func policy(cfg *config.Config) issuance.Policy {
 		AnonymousPreAuthorized: *cfg.Issuer.AnonymousPreAuthorized,
 		DeferredInterval:       cfg.Issuer.DeferredInterval,
 		DeferredLifetime:       cfg.Issuer.DeferredLifetime,
+		ReviewSLA:              cfg.Issuer.DeferredReviewSLA,
 	}
 	p.TxCodeByDefault = *cfg.TxCode.Required
 	p.TxCodeDefaults = issuance.TxCode{InputMode: cfg.TxCode.InputMode, Length: cfg.TxCode.Length, Description: cfg.TxCode.Description}

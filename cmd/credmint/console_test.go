@@ -178,7 +178,7 @@ func TestConsoleSignIn(t *testing.T) {
 func TestConsoleNavigationFollowsTheRole(t *testing.T) {
 	h := newHarness(t)
 	for role, want := range map[string][]string{
-		staff.RoleAdmin:    {"Dashboard", "Configurations", "Applicants", "Offers", "Credentials", "Reviews", "Audit log", "Users", "API keys", "Wallets", "Webhooks"},
+		staff.RoleAdmin:    {"Dashboard", "Configurations", "Applicants", "Offers", "Credentials", "Reviews", "Audit log", "Users", "API keys", "Wallets", "Webhooks", "Signing keys"},
 		staff.RoleIssuer:   {"Dashboard", "Configurations", "Applicants", "Offers", "Credentials"},
 		staff.RoleAuditor:  {"Dashboard", "Configurations", "Applicants", "Offers", "Credentials", "Audit log"},
 		staff.RoleReviewer: {"Dashboard", "Configurations", "Applicants", "Offers", "Credentials", "Reviews"},

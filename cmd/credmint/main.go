@@ -5,7 +5,7 @@
 //	credmint migrate            apply database migrations
 //	credmint apikeys create|list|revoke
 //	credmint users create|list
-//	credmint keys list
+//	credmint keys list|rotate|csr|import-chain
 //	credmint bench              run complete issuance flows and report speed
 //
 // Every command takes --config FILE (or CREDMINT_CONFIG).
@@ -48,6 +48,12 @@ commands:
                              without --password-stdin a password is generated and printed once
   users list                 list console users
   keys list                  list signing keys
+  keys rotate --purpose P [--at T]
+                             create a new key that signs from T (published now)
+  keys csr --purpose P --subject DN [--dns H] [--out F]
+                             new key waiting for its certificate; prints its CSR
+  keys import-chain --key KID --file chain.pem [--activate-at T]
+                             install the chain the CA issued for the key
   bench                      run complete issuance flows against an in-process server
 
 The configuration file is --config FILE or $CREDMINT_CONFIG; every setting also

@@ -30,6 +30,13 @@ type checkedSDJWT struct {
 // signature checked with crypto/ecdsa, every disclosure digest recomputed.
 func checkSDJWT(t *testing.T, h *harness, sdjwt string) checkedSDJWT {
 	t.Helper()
+	return checkSDJWTTyped(t, h, sdjwt, "dc+sd-jwt")
+}
+
+// checkSDJWTTyped is checkSDJWT for an issuer-signed JWT whose typ is typ
+// (vc+sd-jwt for the draft twins).
+func checkSDJWTTyped(t *testing.T, h *harness, sdjwt, typ string) checkedSDJWT {
+	t.Helper()
 	parts := strings.Split(sdjwt, "~")
 	if len(parts) < 2 || parts[len(parts)-1] != "" {
 		t.Fatalf("SD-JWT must end with ~ and have no key binding JWT: %q", sdjwt)
@@ -42,8 +49,8 @@ func checkSDJWT(t *testing.T, h *harness, sdjwt string) checkedSDJWT {
 	var c checkedSDJWT
 	decodeSegment(t, segs[0], &c.Header)
 	decodeSegment(t, segs[1], &c.Payload)
-	if c.Header["typ"] != "dc+sd-jwt" || c.Header["alg"] != "ES256" {
-		t.Fatalf("header: got typ %v alg %v, want dc+sd-jwt ES256", c.Header["typ"], c.Header["alg"])
+	if c.Header["typ"] != typ || c.Header["alg"] != "ES256" {
+		t.Fatalf("header: got typ %v alg %v, want %s ES256", c.Header["typ"], c.Header["alg"], typ)
 	}
 
 	pub := issuerKey(t, h, c.Header["kid"])

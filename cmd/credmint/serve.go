@@ -98,6 +98,7 @@ func (a *app) housekeeping(ctx context.Context) {
 				a.log.Debug("purged expired nonces", "count", n)
 			}
 			a.expireDeferred(ctx)
+			a.refreshStatusLists(ctx)
 			for _, purpose := range signingPurposes {
 				if created, err := a.ring.Ensure(ctx, purpose); err != nil {
 					a.log.Error("reloading signing keys failed", "purpose", purpose, "error", err.Error())
@@ -105,6 +106,7 @@ func (a *app) housekeeping(ctx context.Context) {
 					a.log.Warn("created a new issuer signing key: the previous one expired", "purpose", purpose)
 				}
 			}
+			a.housekeepKeys(ctx)
 		}
 	}
 }

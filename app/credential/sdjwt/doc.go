@@ -16,4 +16,7 @@
 // credential configuration decides which dataset claims become disclosures.
 // Salts come from the injected IssueRequest.Rand, never from crypto/rand
 // directly, so tests can make issuance deterministic.
+//
+// NewDraft (draft.go) is the same plugin under the pre-1.0 format identifier
+// and typ "vc+sd-jwt", for the draft twins of dc+sd-jwt configurations.
 package sdjwt

@@ -18,16 +18,25 @@ import (
 // Appendix A.3). It is also the typ header of the issuer-signed JWT.
 const FormatID = "dc+sd-jwt"
 
-// Format issues SD-JWT VCs. It implements credential.Format and is stateless.
-type Format struct{}
+// Format issues SD-JWT VCs. It implements credential.Format and is
+// stateless. The zero value is the dc+sd-jwt plugin; NewDraft (draft.go)
+// returns the vc+sd-jwt one.
+type Format struct {
+	draft bool
+}
 
 var _ credential.Format = (*Format)(nil)
 
 // New returns the dc+sd-jwt format plugin.
 func New() *Format { return &Format{} }
 
-// ID returns FormatID.
-func (*Format) ID() string { return FormatID }
+// ID returns FormatID, or DraftFormatID for the draft plugin.
+func (f *Format) ID() string {
+	if f.draft {
+		return DraftFormatID
+	}
+	return FormatID
+}
 
 // Metadata returns the dc+sd-jwt members of c's entry in
 // credential_configurations_supported: {"vct": c.VCT}.
@@ -42,7 +51,7 @@ func (*Format) Metadata(c *credential.Configuration) map[string]any {
 // included (all of them when c declares no claims); every claim marked
 // Selective becomes a disclosure, deepest paths first, so that selective
 // children of a selective claim yield recursive disclosures.
-func (*Format) Issue(ctx context.Context, req credential.IssueRequest) (any, error) {
+func (f *Format) Issue(ctx context.Context, req credential.IssueRequest) (any, error) {
 	if err := checkRequest(req); err != nil {
 		return nil, err
 	}
@@ -60,7 +69,7 @@ func (*Format) Issue(ctx context.Context, req credential.IssueRequest) (any, err
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := sign(ctx, req.Signer, payload)
+	jwt, err := sign(ctx, req.Signer, f.ID(), payload)
 	if err != nil {
 		return nil, err
 	}
@@ -115,18 +124,23 @@ func buildPayload(req credential.IssueRequest, claims map[string]any, disclosed 
 		}
 		claims["cnf"] = map[string]any{"jwk": jwk}
 	}
+	if req.Status != nil {
+		// Token Status List -14 §6.1 (SD-JWT VC -13 §3.2.2.2): the
+		// Referenced Token's entry, never selectively disclosable.
+		claims["status"] = map[string]any{"status_list": map[string]any{"idx": req.Status.Index, "uri": req.Status.URI}}
+	}
 	if disclosed {
 		claims["_sd_alg"] = "sha-256" // RFC 9901 §4.1.1
 	}
 	return marshal(claims)
 }
 
-// sign produces the compact JWS of payload with typ dc+sd-jwt, the signer's
+// sign produces the compact JWS of payload with typ (the format id), the signer's
 // kid and, when it has a certificate chain, x5c (leaf first, trust anchor
 // excluded). go-jose sets kid from the signer's public JWK and never embeds
 // a jwk header unless asked to.
-func sign(ctx context.Context, s keys.Signer, payload []byte) (string, error) {
-	opts := (&jose.SignerOptions{}).WithType(FormatID)
+func sign(ctx context.Context, s keys.Signer, typ string, payload []byte) (string, error) {
+	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
 	if kid := s.KeyID(); kid != "" {
 		opts = opts.WithHeader("kid", kid)
 	}

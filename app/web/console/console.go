@@ -23,6 +23,7 @@ import (
 	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/staff"
+	"credmint/app/status"
 	"credmint/app/webhooks"
 	"credmint/views/layout"
 )
@@ -59,6 +60,9 @@ type Deps struct {
 
 	// WebhookLog serves the webhook delivery log (webhooks.go); nil hides it.
 	WebhookLog *webhooks.Service
+	// Status changes credential statuses (revoke, suspend, unsuspend) and
+	// shows them on the credentials page (credentials.go); nil hides both.
+	Status *status.Service
 
 	BasePath string
 	// SecureCookies marks cookies Secure (public URL is https).
@@ -170,6 +174,7 @@ var navigation = []navEntry{
 	{"API keys", "/console/apikeys", staff.PermManageAPIKeys},
 	{"Wallets", "/console/wallets", staff.PermManageWalletClients},
 	{"Webhooks", "/console/webhooks", staff.PermManageWebhooks},
+	{"Signing keys", "/console/keys", staff.PermManageKeys},
 }
 
 // Layout returns the frame of a console page for the current user.

@@ -1,6 +1,7 @@
 package oid4vci
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -16,13 +17,21 @@ func (h *Handlers) Credential(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var req issuance.CredentialRequest
+	var req issuance.DraftCredentialRequest // 1.0, or a draft shape (SPEC §20)
 	if err := wire.DecodeJSON(c.Request, &req, wire.Options{}); err != nil {
 		return asBodyError(issuance.CodeInvalidCredentialRequest, err)
 	}
-	resp, err := h.svc.Credential(ctx, tok, req)
-	if err != nil {
+	resp, draft, err := h.svc.CredentialAnyShape(ctx, tok, req)
+	var de *issuance.DraftError
+	switch {
+	case errors.As(err, &de): // the draft's error body carries a c_nonce
+		noStore(c, de.Err.Status, de.Body())
+		return nil
+	case err != nil:
 		return err
+	case draft != nil:
+		noStore(c, draft.Status, draft)
+		return nil
 	}
 	if resp.Deferred != nil { // waits for a reviewer (§8.3)
 		noStore(c, http.StatusAccepted, resp.Deferred)
