@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -305,4 +306,45 @@ func TestOneBitLists(t *testing.T) {
 			t.Errorf("revoke on a 1-bit list: %v", err)
 		}
 	})
+}
+
+// TestAllocateReservesBlocks checks that one database reservation serves
+// Block allocations, and that two services on one database (two processes)
+// never hand out the same entry.
+func TestAllocateReservesBlocks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		a, b := newEnv(t, s, 1024, 2), newEnv(t, s, 1024, 2)
+		seen := map[int]string{}
+		for i := range 80 {
+			svc := a.svc
+			if i%3 == 0 {
+				svc = b.svc
+			}
+			es, err := svc.Allocate(t.Context(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prev, dup := seen[es[0].Index]; dup {
+				t.Fatalf("allocation %d: index %d handed out twice (first by %s)", i, es[0].Index, prev)
+			}
+			seen[es[0].Index] = fmt.Sprint(i)
+		}
+		l, err := s.StatusList(t.Context(), mustListID(t, a), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a took 53 entries (2 blocks of 32), b 27 (1 block).
+		if want := 3 * status.DefaultBlock; l.Used != want {
+			t.Errorf("list used = %d after 80 allocations from two services, want %d (three blocks)", l.Used, want)
+		}
+	})
+}
+
+func mustListID(t *testing.T, e *env) string {
+	t.Helper()
+	es, err := e.svc.Allocate(t.Context(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es[0].ListID
 }
