@@ -91,6 +91,43 @@ func (r *Formats) Lookup(id string) (Format, bool) {
 	return f, ok
 }
 
+// Hider is implemented by formats that are registered only to serve
+// configurations derived from others (vc+sd-jwt, which issues the draft
+// twins of dc+sd-jwt configurations): Hidden reports true, and staff are not
+// offered the format when they create a configuration.
+type Hider interface {
+	Hidden() bool
+}
+
+// Fielder is implemented by formats that use format-specific fields of
+// Configuration. ConfigurationFields returns their yaml names, e.g.
+// "doctype" for mso_mdoc, in the order an editor should show them.
+type Fielder interface {
+	ConfigurationFields() []string
+}
+
+// Selectable returns the identifiers of the formats staff may choose for a
+// configuration, sorted: every registered format that is not Hidden.
+func (r *Formats) Selectable() []string {
+	ids := make([]string, 0, len(r.m))
+	for _, id := range r.IDs() {
+		if h, ok := r.m[id].(Hider); ok && h.Hidden() {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Fields returns the yaml names of the format-specific Configuration fields
+// format id uses (see Fielder); nil when id is not registered or uses none.
+func (r *Formats) Fields(id string) []string {
+	if f, ok := r.m[id].(Fielder); ok {
+		return slices.Clone(f.ConfigurationFields())
+	}
+	return nil
+}
+
 // IDs returns the registered format identifiers, sorted.
 func (r *Formats) IDs() []string {
 	ids := make([]string, 0, len(r.m))

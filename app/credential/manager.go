@@ -85,8 +85,14 @@ func (m *Manager) Get(ctx context.Context, id string) (*Configuration, error) {
 // IsFileManaged reports whether id is declared in the configuration file.
 func (m *Manager) IsFileManaged(id string) bool { return slices.Contains(m.FileManaged, id) }
 
-// FormatIDs lists the formats a configuration may use.
-func (m *Manager) FormatIDs() []string { return m.Formats.IDs() }
+// FormatIDs lists the formats staff may choose for a configuration: the
+// registered ones that are not hidden (vc+sd-jwt is reached through
+// draft_twin).
+func (m *Manager) FormatIDs() []string { return m.Formats.Selectable() }
+
+// FormatFields returns the yaml names of the format-specific fields format
+// uses (e.g. doctype), nil for an unknown format.
+func (m *Manager) FormatFields(format string) []string { return m.Formats.Fields(format) }
 
 // Check validates c as it would be saved (defaults filled in) without
 // changing it. The error is a *FieldError.

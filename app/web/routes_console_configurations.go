@@ -19,6 +19,7 @@ func (s *Server) configurationsRoutes(in *gin.RouterGroup) {
 	in.GET("/configurations/new", manage, s.page(ch.NewConfiguration))
 	in.POST("/configurations", manage, form, s.page(ch.CreateConfiguration))
 	in.POST("/configurations/preview", manage, form, s.page(ch.PreviewConfiguration))
+	in.POST("/configurations/format-fields", manage, form, s.page(ch.ConfigurationFormatFields))
 	in.GET("/configurations/:id", read, s.page(ch.ShowConfiguration))
 	in.GET("/configurations/:id/edit", manage, s.page(ch.EditConfiguration))
 	in.POST("/configurations/:id", manage, form, s.page(ch.UpdateConfiguration))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -382,6 +383,237 @@ func TestBrowserConfigurationEditor(t *testing.T) {
 	}
 	c, err := h.app.configurations.Get(context.Background(), "library_card")
 	if err != nil || len(c.Claims) != 2 || c.Display[0].Name != "Library card" || c.Claims[0].Display[0].Name != "Member number" {
+		t.Fatalf("saved: %+v %v", c, err)
+	}
+}
+
+// mdlForm is a valid mso_mdoc configuration posted by the editor: a
+// doctype and [namespace, element] claim paths in the JSON form. The vct
+// is what a form still holds after its format was changed from dc+sd-jwt:
+// it is not part of an mdoc configuration.
+func mdlForm() url.Values {
+	return url.Values{
+		"op": {"save"}, "id": {"mdl"}, "format": {"mso_mdoc"}, "doctype": {"org.iso.18013.5.1.mDL"}, "vct": {"urn:left:over"},
+		"validity": {"1825d"}, "binding": {"jwk"}, "signing_algs": {"ES256"}, "proof_signing_algs": {"ES256"}, "review_policy": {"auto"},
+		"display_locale": {"en"}, "display_name": {"Mobile driving licence"},
+		"claim_path":      {`["org.iso.18013.5.1", "family_name"]`, `["org.iso.18013.5.1", "portrait"]`},
+		"claim_type":      {"string", "bytes"},
+		"claim_mandatory": {"0"},
+		"claim_name":      {"Family name", "Portrait"},
+	}
+}
+
+// diplomaVCForm is a valid jwt_vc_json configuration posted by the editor.
+func diplomaVCForm() url.Values {
+	return url.Values{
+		"op": {"save"}, "id": {"diploma_vc"}, "format": {"jwt_vc_json"}, "vcdm": {"1.1"},
+		"types": {"UniversityDegreeCredential"}, "contexts": {"https://www.w3.org/ns/credentials/examples/v2"}, "holder_did_jwk": {"1"},
+		"validity": {"3650d"}, "binding": {"jwk"}, "review_policy": {"auto"},
+		"display_locale": {"en"}, "display_name": {"Diploma"},
+		"claim_path": {"given_name", "degree.name"}, "claim_type": {"string", "string"}, "claim_mandatory": {"0", "1"},
+		"claim_name": {"Given name", "Degree"},
+	}
+}
+
+// TestConsoleConfigurationEveryFormat creates an mso_mdoc and a jwt_vc_json
+// configuration through the editor and finds them in the issuer metadata
+// with their format's members; the fields follow the chosen format, and
+// the draft format is not offered.
+func TestConsoleConfigurationEveryFormat(t *testing.T) {
+	h := newHarness(t)
+	admin := h.newBrowser(t, staff.RoleAdmin)
+	ctx := context.Background()
+	htmx := func(path string, form url.Values) *response {
+		return admin.do(http.MethodPost, path, http.Header{
+			"Content-Type": {"application/x-www-form-urlencoded"}, "Sec-Fetch-Site": {"same-origin"}, "Origin": {h.url}, "HX-Request": {"true"},
+		}, form.Encode())
+	}
+	inputs := func(d *goquery.Selection) (names []string) {
+		d.Find("input, select").Each(func(_ int, s *goquery.Selection) { names = append(names, s.AttrOr("name", "")) })
+		return names
+	}
+
+	// The select offers the three formats, not the draft one; a new
+	// configuration starts as dc+sd-jwt with its fields.
+	res := admin.get("/console/configurations/new")
+	d := res.doc(t)
+	var offered []string
+	d.Find(`select[name=format] option`).Each(func(_ int, s *goquery.Selection) { offered = append(offered, s.AttrOr("value", "")) })
+	if strings.Join(offered, " ") != "dc+sd-jwt jwt_vc_json mso_mdoc" {
+		t.Errorf("formats offered: %v", offered)
+	}
+	if got := inputs(d.Find("#format-fields")); strings.Join(got, " ") != "vct draft_twin" {
+		t.Errorf("fields of dc+sd-jwt: %v", got)
+	}
+	sel := d.Find(`select[name=format]`)
+	if sel.AttrOr("hx-post", "") != "/console/configurations/format-fields" || sel.AttrOr("hx-target", "") != "#format-fields" {
+		t.Errorf("the format select does not swap the fields: hx-post %q hx-target %q", sel.AttrOr("hx-post", ""), sel.AttrOr("hx-target", ""))
+	}
+
+	// Changing the format: htmx gets the format's fields, a browser
+	// without JavaScript the whole form with them.
+	for format, want := range map[string]string{"mso_mdoc": "doctype", "jwt_vc_json": "vcdm types contexts holder_did_jwk", "dc+sd-jwt": "vct draft_twin"} {
+		res := htmx("/console/configurations/format-fields", with(mdlForm(), "format", format))
+		d := res.doc(t)
+		if got := inputs(d.Find("#format-fields")); res.Status != http.StatusOK || strings.Join(got, " ") != want {
+			t.Errorf("format-fields for %s: got %d %v, want %s\n%s", format, res.Status, got, want, res.Body)
+		}
+		if strings.Contains(string(res.Body), "<nav") {
+			t.Errorf("format-fields for %s: a page, not a fragment", format)
+		}
+	}
+	if v := htmx("/console/configurations/format-fields", mdlForm()).doc(t).Find(`input[name=doctype]`).AttrOr("value", ""); v != "org.iso.18013.5.1.mDL" {
+		t.Errorf("the swapped doctype field lost its value: %q", v)
+	}
+	res = admin.postForm("/console/configurations", with(with(diplomaForm(), "op", "format"), "format", "mso_mdoc"))
+	d = res.doc(t)
+	if res.Status != http.StatusOK || d.Find(`#format-fields input[name=doctype]`).Length() != 1 || d.Find(`input[name=vct]`).Length() != 0 {
+		t.Errorf("no-JavaScript format change: got %d\n%s", res.Status, res.Body)
+	}
+
+	// The live preview shows the mdoc members.
+	var entry map[string]map[string]any
+	if err := json.Unmarshal([]byte(htmx("/console/configurations/preview", mdlForm()).doc(t).Find("pre.metadata").Text()), &entry); err != nil {
+		t.Fatalf("mdoc preview: %v", err)
+	}
+	if e := entry["mdl"]; e["doctype"] != "org.iso.18013.5.1.mDL" || e["vct"] != nil {
+		t.Errorf("mdoc preview: %v", e)
+	}
+
+	// Validation names the format's fields.
+	for _, tt := range []struct {
+		name  string
+		form  url.Values
+		field string
+		want  string
+	}{
+		{"bad doctype", with(mdlForm(), "doctype", "mDL"), "doctype", "reverse domain"},
+		{"no doctype", with(mdlForm(), "doctype", ""), "doctype", "required"},
+		{"one-element mdoc path", with(mdlForm(), "claim_path", "family_name", `["org.iso.18013.5.1", "portrait"]`), "claims[0].path", "namespace"},
+		{"bearer mdoc", with(mdlForm(), "binding", "none"), "binding", "device key"},
+		{"no types", with(diplomaVCForm(), "types", ""), "types", "must name the credential's type"},
+		{"base context", with(diplomaVCForm(), "contexts", "https://www.w3.org/2018/credentials/v1"), "contexts", "base context"},
+		{"selective jwt_vc_json claim", with(diplomaVCForm(), "claim_selective", "1"), "claims[1].selective", "selective disclosure"},
+		{"draft format", with(diplomaForm(), "format", "vc+sd-jwt"), "format", "from the list"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := admin.postForm("/console/configurations", tt.form)
+			if res.Status != http.StatusBadRequest {
+				t.Fatalf("got %d, want 400\n%s", res.Status, res.Body)
+			}
+			if got := fieldError(res.doc(t), tt.field); !strings.Contains(strings.ToLower(got), strings.ToLower(tt.want)) {
+				t.Errorf("message of %s: got %q, want it to contain %q; summary %q", tt.field, got, tt.want, res.doc(t).Find(".flash.error").Text())
+			}
+		})
+	}
+
+	// Both saved, then published with their format's members.
+	for _, form := range []url.Values{mdlForm(), diplomaVCForm(), with(diplomaForm(), "draft_twin", "1")} {
+		if res := admin.postForm("/console/configurations", form); res.Status != http.StatusSeeOther {
+			t.Fatalf("create %s: got %d\n%s", form.Get("id"), res.Status, res.Body)
+		}
+	}
+	var md struct {
+		Configs map[string]map[string]any `json:"credential_configurations_supported"`
+	}
+	h.getJSON(h.url+"/.well-known/openid-credential-issuer").JSON(t, &md)
+	mdl := md.Configs["mdl"]
+	algs, _ := mdl["credential_signing_alg_values_supported"].([]any)
+	binding, _ := mdl["cryptographic_binding_methods_supported"].([]any)
+	if mdl["format"] != "mso_mdoc" || mdl["doctype"] != "org.iso.18013.5.1.mDL" || mdl["vct"] != nil ||
+		len(algs) != 1 || algs[0] != float64(-7) || len(binding) != 1 || binding[0] != "cose_key" {
+		t.Errorf("mdl metadata: %v", mdl)
+	}
+	claims, _ := mdl["credential_metadata"].(map[string]any)["claims"].([]any)
+	if len(claims) != 2 {
+		t.Fatalf("mdl claims: %v", mdl["credential_metadata"])
+	}
+	if path, _ := claims[1].(map[string]any)["path"].([]any); len(path) != 2 || path[0] != "org.iso.18013.5.1" || path[1] != "portrait" {
+		t.Errorf("mdoc claim path: %v", claims[1])
+	}
+	vc := md.Configs["diploma_vc"]
+	def, _ := vc["credential_definition"].(map[string]any)
+	types, _ := def["type"].([]any)
+	binding, _ = vc["cryptographic_binding_methods_supported"].([]any)
+	if vc["format"] != "jwt_vc_json" || len(types) != 2 || types[0] != "VerifiableCredential" || types[1] != "UniversityDegreeCredential" ||
+		!slices.Contains(binding, any("did:jwk")) {
+		t.Errorf("jwt_vc_json metadata: %v", vc)
+	}
+	if tw := md.Configs["diploma_vc_sd_jwt"]; tw["format"] != "vc+sd-jwt" || tw["vct"] != "urn:example:diploma:1" {
+		t.Errorf("draft twin of the dc+sd-jwt configuration: %v", tw)
+	}
+	stored, err := h.app.configurations.Get(ctx, "diploma_vc")
+	if err != nil || stored.VCDM != "1.1" || !stored.HolderDIDJWK || len(stored.Contexts) != 1 || stored.VCT != "" {
+		t.Errorf("stored jwt_vc_json configuration: %+v %v", stored, err)
+	}
+	if stored, err := h.app.configurations.Get(ctx, "mdl"); err != nil || stored.VCT != "" || stored.Claims[1].Type != "bytes" {
+		t.Errorf("stored mdoc configuration: %+v %v", stored, err)
+	}
+
+	// The edit forms show the stored values: the mdoc paths as JSON arrays.
+	d = admin.get("/console/configurations/mdl/edit").doc(t)
+	if d.Find(`input[name=doctype]`).AttrOr("value", "") != "org.iso.18013.5.1.mDL" ||
+		d.Find(`input[name=claim_path]`).First().AttrOr("value", "") != `["org.iso.18013.5.1","family_name"]` {
+		t.Errorf("mdl edit form: doctype %q, first path %q", d.Find(`input[name=doctype]`).AttrOr("value", ""), d.Find(`input[name=claim_path]`).First().AttrOr("value", ""))
+	}
+	d = admin.get("/console/configurations/diploma_vc/edit").doc(t)
+	if d.Find(`select[name=vcdm] option[selected]`).AttrOr("value", "") != "1.1" || d.Find(`input[name=holder_did_jwk][checked]`).Length() != 1 ||
+		d.Find(`input[name=types]`).AttrOr("value", "") != "UniversityDegreeCredential" {
+		t.Errorf("diploma_vc edit form: %s", d.Find("#format-fields").Text())
+	}
+	// Saving the mdoc edit form as it is changes nothing.
+	edit := with(mdlForm(), "claim_path", `["org.iso.18013.5.1","family_name"]`, `["org.iso.18013.5.1","portrait"]`)
+	if res := admin.postForm("/console/configurations/mdl", edit); res.Status != http.StatusSeeOther {
+		t.Fatalf("update mdl: got %d\n%s", res.Status, res.Body)
+	}
+	if c, _ := h.app.configurations.Get(ctx, "mdl"); c.Doctype != "org.iso.18013.5.1.mDL" || len(c.Claims[0].Path) != 2 {
+		t.Errorf("mdl after update: %+v", c)
+	}
+	// The configuration pages show the format's fields.
+	if txt := admin.get("/console/configurations/diploma_vc").doc(t).Find("dl").Text(); !strings.Contains(txt, "UniversityDegreeCredential") || !strings.Contains(txt, "1.1") {
+		t.Errorf("diploma_vc page: %s", txt)
+	}
+	if txt := admin.get("/console/configurations").doc(t).Find("#config-mdl").Text(); !strings.Contains(txt, "org.iso.18013.5.1.mDL") {
+		t.Errorf("list row of mdl: %s", txt)
+	}
+}
+
+// TestBrowserConfigurationFormatChange: in chromium, choosing mso_mdoc swaps
+// the vct field for doctype (htmx under the console's CSP), the preview
+// follows, and the mdoc configuration is saved.
+func TestBrowserConfigurationFormatChange(t *testing.T) {
+	ctx := newChrome(t)
+	h := newHarness(t)
+	signIn(t, ctx, h, staff.RoleAdmin)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(h.url+"/console/configurations/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-vct`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-id`), "pid_mdoc"),
+		// Choosing an option: the value changes and change is dispatched.
+		chromedp.Evaluate[chromedp.Void](`(s => { s.value = 'mso_mdoc'; s.dispatchEvent(new Event('change', {bubbles: true})) })(document.querySelector('#f-format'))`),
+		chromedp.WaitVisible(chromedp.CSS(`#f-doctype`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-doctype`), "eu.europa.ec.eudi.pid.1"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=claim_path]`), `["eu.europa.ec.eudi.pid.1", "family_name"]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#f-vct').length`)); n != 0 {
+		t.Error("the vct field is still shown for mso_mdoc")
+	}
+	live := `(document.querySelector('#preview pre.metadata') || {textContent: ''}).textContent.includes('"doctype": "eu.europa.ec.eudi.pid.1"')`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](live, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`#preview`)))
+		t.Fatalf("the preview did not show the doctype: %v\n%s", err, html)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.form-actions button[value=save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main .flash`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.app.configurations.Get(context.Background(), "pid_mdoc")
+	if err != nil || c.Format != "mso_mdoc" || c.Doctype != "eu.europa.ec.eudi.pid.1" || len(c.Claims) != 1 || len(c.Claims[0].Path) != 2 {
 		t.Fatalf("saved: %+v %v", c, err)
 	}
 }

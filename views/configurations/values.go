@@ -13,6 +13,16 @@ type Values struct {
 	ProofSigningAlgs string
 	ReviewPolicy     string
 
+	// Format-specific fields; the editor shows those the chosen format
+	// names (credential.Fielder). Types and Contexts are separated by
+	// spaces.
+	Doctype      string
+	VCDM         string
+	Types        string
+	Contexts     string
+	HolderDIDJWK bool
+	DraftTwin    bool
+
 	// TxCodeMode is "" (the issuer's default), "required" or "none".
 	TxCodeMode        string
 	TxCodeInputMode   string

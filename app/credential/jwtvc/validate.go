@@ -12,6 +12,12 @@ import (
 // signingAlgs are the credential signing algorithms credmint's keys support.
 var signingAlgs = []string{"ES256"}
 
+// ConfigurationFields names the format-specific configuration fields this
+// format uses (credential.Fielder).
+func (*Format) ConfigurationFields() []string {
+	return []string{"vcdm", "types", "contexts", "holder_did_jwk"}
+}
+
 // Validate checks the jwt_vc_json rules of c: vcdm is "", "1.1" or "2.0";
 // types are non-empty type names and name at least one type besides
 // VerifiableCredential; contexts are absolute http(s) URLs other than the

@@ -18,6 +18,10 @@ var reverseDomain = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9]
 // maxNameLength bounds doctypes, namespaces and element identifiers.
 const maxNameLength = 256
 
+// ConfigurationFields names the format-specific configuration fields this
+// format uses (credential.Fielder).
+func (*Format) ConfigurationFields() []string { return []string{"doctype"} }
+
 // Validate checks the mso_mdoc rules of c: doctype is a reverse-domain
 // document type, every claim path is [namespace, element identifier] with a
 // reverse-domain namespace, credentials are bound to a device key, vct is

@@ -1,10 +1,12 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,7 +44,7 @@ func (h *Handlers) ShowConfiguration(c *gin.Context) error {
 // NewConfiguration serves GET /console/configurations/new.
 func (h *Handlers) NewConfiguration(c *gin.Context) error {
 	v := configurations.Values{Format: firstOr(h.Configurations.FormatIDs(), ""), Binding: credential.BindingJWK, ReviewPolicy: credential.ReviewAuto,
-		Validity: "365d", Displays: []configurations.DisplayRow{{Locale: "en"}}, Claims: []configurations.ClaimRow{{Names: []string{""}}}}
+		Validity: "365d", VCDM: "2.0", Displays: []configurations.DisplayRow{{Locale: "en"}}, Claims: []configurations.ClaimRow{{Names: []string{""}}}}
 	return h.configurationForm(c, http.StatusOK, true, v, nil)
 }
 
@@ -83,12 +85,18 @@ func (h *Handlers) saveConfiguration(c *gin.Context, isNew bool) error {
 	if applyEditorOp(&v, f.Op) {
 		return h.configurationForm(c, http.StatusOK, isNew, v, nil)
 	}
-	cfg, errs := configurationOf(v)
+	ctx := c.Request.Context()
+	cfg, errs := configurationOf(v, h.Configurations.FormatFields(v.Format))
+	if !slices.Contains(h.formatOptions(ctx, isNew, v.ID), v.Format) {
+		if errs == nil {
+			errs = components.Errors{}
+		}
+		errs["format"] = "Choose a format from the list."
+	}
 	if errs != nil {
 		errs[""] = "Not saved: correct the fields marked below."
 		return h.configurationForm(c, http.StatusBadRequest, isNew, v, errs)
 	}
-	ctx := c.Request.Context()
 	var err error
 	if isNew {
 		err = h.Configurations.Create(ctx, &cfg)
@@ -109,9 +117,36 @@ func (h *Handlers) saveConfiguration(c *gin.Context, isNew bool) error {
 
 // configurationForm renders the editor for v with its preview.
 func (h *Handlers) configurationForm(c *gin.Context, status int, isNew bool, v configurations.Values, errs components.Errors) error {
-	p := configurations.FormProps{Layout: h.Layout(c, "Configuration"), New: isNew, Values: v, Errors: errs, Formats: h.Configurations.FormatIDs()}
+	p := configurations.FormProps{Layout: h.Layout(c, "Configuration"), New: isNew, Values: v, Errors: errs,
+		Formats: h.formatOptions(c.Request.Context(), isNew, v.ID), Fields: h.Configurations.FormatFields(v.Format)}
 	p.Metadata, p.MetadataError = h.previewValues(v)
 	return render(c, status, configurations.Form(p))
+}
+
+// formatOptions are the formats the editor offers: the selectable ones
+// and, when editing, the stored configuration's own format even if it is
+// hidden (a vc+sd-jwt configuration keeps its format).
+func (h *Handlers) formatOptions(ctx context.Context, isNew bool, id string) []string {
+	ids := h.Configurations.FormatIDs()
+	if isNew {
+		return ids
+	}
+	if cfg, err := h.Configurations.Get(ctx, id); err == nil && !slices.Contains(ids, cfg.Format) {
+		ids = append(slices.Clone(ids), cfg.Format)
+	}
+	return ids
+}
+
+// ConfigurationFormatFields serves POST /console/configurations/format-fields
+// (htmx, when the editor's format changes): the fields of the chosen
+// format, filled from the posted form.
+func (h *Handlers) ConfigurationFormatFields(c *gin.Context) error {
+	var f configurationForm
+	if err := c.ShouldBind(&f); err != nil {
+		return err
+	}
+	v := f.values()
+	return render(c, http.StatusOK, configurations.FormatFields(configurations.FormatFieldsProps{Values: v, Fields: h.Configurations.FormatFields(v.Format)}))
 }
 
 // PreviewConfiguration serves POST /console/configurations/preview (htmx):
@@ -129,7 +164,7 @@ func (h *Handlers) PreviewConfiguration(c *gin.Context) error {
 // previewValues is preview for the editor's values; an empty id is
 // replaced so that the rest can be checked.
 func (h *Handlers) previewValues(v configurations.Values) (string, string) {
-	cfg, errs := configurationOf(v)
+	cfg, errs := configurationOf(v, h.Configurations.FormatFields(v.Format))
 	if errs != nil {
 		for _, msg := range errs {
 			return "", msg

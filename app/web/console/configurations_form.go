@@ -32,6 +32,14 @@ type configurationForm struct {
 	ProofSigningAlgs string `form:"proof_signing_algs"`
 	ReviewPolicy     string `form:"review_policy"`
 
+	// Format-specific fields (shown when the format names them).
+	Doctype      string `form:"doctype"`
+	VCDM         string `form:"vcdm"`
+	Types        string `form:"types"`
+	Contexts     string `form:"contexts"`
+	HolderDIDJWK string `form:"holder_did_jwk"`
+	DraftTwin    string `form:"draft_twin"`
+
 	TxCodeMode        string `form:"tx_code_mode"`
 	TxCodeInputMode   string `form:"tx_code_input_mode"`
 	TxCodeLength      string `form:"tx_code_length"`
@@ -52,8 +60,11 @@ type configurationForm struct {
 	ClaimName      []string `form:"claim_name"`
 }
 
-// Editor operations that change the form without saving it.
+// Editor operations that change the form without saving it. opFormat
+// re-renders the form with the fields of the chosen format (the button
+// browsers without JavaScript use; htmx swaps the fields in at once).
 const (
+	opFormat       = "format"
 	opAddClaim     = "add_claim"
 	opRemoveClaim  = "remove_claim:"
 	opAddLocale    = "add_locale"
@@ -73,6 +84,8 @@ func (f *configurationForm) values() configurations.Values {
 		ProofSigningAlgs: strings.TrimSpace(f.ProofSigningAlgs), ReviewPolicy: f.ReviewPolicy,
 		TxCodeMode: f.TxCodeMode, TxCodeInputMode: f.TxCodeInputMode, TxCodeLength: strings.TrimSpace(f.TxCodeLength),
 		TxCodeDescription: strings.TrimSpace(f.TxCodeDescription)}
+	v.Doctype, v.VCDM, v.Types, v.Contexts = strings.TrimSpace(f.Doctype), strings.TrimSpace(f.VCDM), strings.TrimSpace(f.Types), strings.TrimSpace(f.Contexts)
+	v.HolderDIDJWK, v.DraftTwin = f.HolderDIDJWK != "", f.DraftTwin != ""
 	for i := range f.DisplayLocale {
 		v.Displays = append(v.Displays, configurations.DisplayRow{Locale: at(f.DisplayLocale, i), Name: at(f.DisplayName, i),
 			Description: at(f.DisplayDescription, i), LogoURI: at(f.DisplayLogoURI, i), LogoAlt: at(f.DisplayLogoAlt, i),
@@ -98,6 +111,7 @@ func applyEditorOp(v *configurations.Values, op string) bool {
 		return i, err == nil && i >= 0 && i < n
 	}
 	switch {
+	case op == opFormat:
 	case op == opAddClaim:
 		v.Claims = append(v.Claims, configurations.ClaimRow{Names: make([]string, max(len(v.Displays), 1))})
 	case strings.HasPrefix(op, opRemoveClaim):
@@ -130,10 +144,31 @@ func applyEditorOp(v *configurations.Values, op string) bool {
 
 // configurationOf builds the configuration v describes, or the messages of
 // the fields that cannot be read. Validation proper is the service's.
-func configurationOf(v configurations.Values) (credential.Configuration, components.Errors) {
+// Of the format-specific fields, only those the format uses (fields, its
+// credential.Fielder names) are taken: the others may still be in a form
+// whose format was just changed.
+func configurationOf(v configurations.Values, fields []string) (credential.Configuration, components.Errors) {
 	errs := components.Errors{}
-	c := credential.Configuration{ID: v.ID, Format: v.Format, VCT: v.VCT, Scope: v.Scope, ReviewPolicy: v.ReviewPolicy,
+	c := credential.Configuration{ID: v.ID, Format: v.Format, Scope: v.Scope, ReviewPolicy: v.ReviewPolicy,
 		SigningAlgs: splitList(v.SigningAlgs), ProofSigningAlgs: splitList(v.ProofSigningAlgs)}
+	for _, f := range fields {
+		switch f {
+		case "vct":
+			c.VCT = v.VCT
+		case "doctype":
+			c.Doctype = v.Doctype
+		case "vcdm":
+			c.VCDM = v.VCDM
+		case "types":
+			c.Types = strings.Fields(v.Types)
+		case "contexts":
+			c.Contexts = strings.Fields(v.Contexts)
+		case "holder_did_jwk":
+			c.HolderDIDJWK = v.HolderDIDJWK
+		case "draft_twin":
+			c.DraftTwin = v.DraftTwin
+		}
+	}
 	if v.Binding != "" {
 		c.BindingMethods = []string{v.Binding}
 	}
@@ -189,7 +224,9 @@ func configurationOf(v configurations.Values) (credential.Configuration, compone
 // columns are the display locales, then any other locale of a claim name.
 func valuesOf(c *credential.Configuration) configurations.Values {
 	v := configurations.Values{ID: c.ID, Format: c.Format, VCT: c.VCT, Scope: c.Scope, Validity: formatValidity(c.Validity),
-		SigningAlgs: strings.Join(c.SigningAlgs, " "), ProofSigningAlgs: strings.Join(c.ProofSigningAlgs, " "), ReviewPolicy: c.Review()}
+		SigningAlgs: strings.Join(c.SigningAlgs, " "), ProofSigningAlgs: strings.Join(c.ProofSigningAlgs, " "), ReviewPolicy: c.Review(),
+		Doctype: c.Doctype, VCDM: c.VCDM, Types: strings.Join(c.Types, " "), Contexts: strings.Join(c.Contexts, " "),
+		HolderDIDJWK: c.HolderDIDJWK, DraftTwin: c.DraftTwin}
 	if len(c.BindingMethods) > 0 {
 		v.Binding = c.BindingMethods[0]
 	}
@@ -251,7 +288,7 @@ func configurationErrors(v configurations.Values, fe *credential.FieldError) com
 			n, _ := strconv.Atoi(i)
 			rest = strings.Replace(rest, ".logo.uri", ".logo_uri", 1)
 			field = fmt.Sprintf("display[%d]%s", v.DisplayRow(n), rest)
-		default: // signing_algs[0], proof_signing_algs[0], binding_methods[0]
+		default: // signing_algs[0], proof_signing_algs[0], binding_methods[0], types[0], contexts[0]
 			field = list
 		}
 	}

@@ -8,6 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"credmint/app/credential"
+	"credmint/app/credential/jwtvc"
+	"credmint/app/credential/mdoc"
+	"credmint/app/credential/sdjwt"
 	"credmint/views/configurations"
 )
 
@@ -22,6 +25,7 @@ func TestParsePath(t *testing.T) {
 		{"degrees[*].title", []any{"degrees", nil, "title"}, ""},
 		{"matrix[0][*]", []any{"matrix", 0, nil}, ""},
 		{`["a.b", null, 2, "c"]`, []any{"a.b", nil, 2, "c"}, ""},
+		{`["org.iso.18013.5.1", "family_name"]`, []any{"org.iso.18013.5.1", "family_name"}, ""}, // an mdoc [namespace, element]
 		{"", nil, ""},
 		{"a..b", nil, "every dot"},
 		{"a[x]", nil, "brackets"},
@@ -43,11 +47,12 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 	for path, want := range map[string]string{
-		`["degrees", null, "title"]`: "degrees[*].title",
-		`["a.b"]`:                    `["a.b"]`,
-		`["x", 0]`:                   "x[0]",
-		`["1"]`:                      "1",
-		`["a[b"]`:                    `["a[b"]`,
+		`["degrees", null, "title"]`:           "degrees[*].title",
+		`["a.b"]`:                              `["a.b"]`,
+		`["x", 0]`:                             "x[0]",
+		`["1"]`:                                "1",
+		`["a[b"]`:                              `["a[b"]`,
+		`["org.iso.18013.5.1", "family_name"]`: `["org.iso.18013.5.1","family_name"]`,
 	} {
 		p, _ := parsePath(path)
 		if got := formatPath(p); got != want {
@@ -77,16 +82,59 @@ func TestEditorRoundTrip(t *testing.T) {
 			}},
 		// Claim names in a locale without a display entry, and no tx_code.
 		{ID: "b", Format: "dc+sd-jwt", VCT: "urn:y", Validity: 12 * time.Hour, BindingMethods: []string{"none"}, ReviewPolicy: "auto",
-			Claims: []credential.Claim{{Path: []any{"x"}, Display: []credential.ClaimDisplay{{Name: "X", Locale: "fr"}}}}},
+			DraftTwin: true, Claims: []credential.Claim{{Path: []any{"x"}, Display: []credential.ClaimDisplay{{Name: "X", Locale: "fr"}}}}},
+		// mso_mdoc: a doctype and [namespace, element] paths.
+		{ID: "mdl", Format: "mso_mdoc", Doctype: "org.iso.18013.5.1.mDL", Validity: 5 * 365 * 24 * time.Hour, BindingMethods: []string{"jwk"},
+			ReviewPolicy: "auto", Claims: []credential.Claim{
+				{Path: []any{"org.iso.18013.5.1", "family_name"}, Mandatory: true, Type: "string"},
+				{Path: []any{"org.iso.18013.5.1", "portrait"}, Type: "bytes"},
+			}},
+		// jwt_vc_json with every one of its fields.
+		{ID: "diploma", Format: "jwt_vc_json", VCDM: "1.1", Types: []string{"UniversityDegreeCredential", "https://x.example/T"},
+			Contexts: []string{"https://www.w3.org/ns/credentials/examples/v2", "https://x.example/ctx?a=1,2"}, HolderDIDJWK: true,
+			Validity: 24 * time.Hour, BindingMethods: []string{"jwk"}, ReviewPolicy: "auto", Claims: []credential.Claim{{Path: []any{"degree", "name"}}}},
+		// A vc+sd-jwt configuration (from the file, say) keeps its vct.
+		{ID: "old", Format: "vc+sd-jwt", VCT: "urn:z", Validity: time.Hour, BindingMethods: []string{"jwk"}, ReviewPolicy: "auto"},
 	} {
 		v := valuesOf(&c)
-		got, errs := configurationOf(v)
+		got, errs := configurationOf(v, testFormats.Fields(c.Format))
 		if errs != nil {
 			t.Fatalf("%s: %v", c.ID, errs)
 		}
 		if d := cmp.Diff(c, got); d != "" {
 			t.Errorf("%s round trip (-want +got):\n%s", c.ID, d)
 		}
+	}
+}
+
+// testFormats are the format plugins credmint registers.
+var testFormats = credential.NewFormats(sdjwt.New(), sdjwt.NewDraft(), jwtvc.New(), mdoc.New())
+
+// TestEditorTakesOnlyTheFormatsFields: the fields of another format, still
+// in a form whose format was just changed, are not part of the
+// configuration.
+func TestEditorTakesOnlyTheFormatsFields(t *testing.T) {
+	v := configurations.Values{ID: "x", Format: "mso_mdoc", VCT: "urn:x", Doctype: "org.example.x", VCDM: "1.1", Types: "T",
+		Contexts: "https://x.example/c", HolderDIDJWK: true, DraftTwin: true}
+	got, errs := configurationOf(v, testFormats.Fields(v.Format))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := credential.Configuration{ID: "x", Format: "mso_mdoc", Doctype: "org.example.x"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("mso_mdoc (-want +got):\n%s", d)
+	}
+	v.Format = "jwt_vc_json"
+	got, _ = configurationOf(v, testFormats.Fields(v.Format))
+	want = credential.Configuration{ID: "x", Format: "jwt_vc_json", VCDM: "1.1", Types: []string{"T"}, Contexts: []string{"https://x.example/c"}, HolderDIDJWK: true}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("jwt_vc_json (-want +got):\n%s", d)
+	}
+	v.Format = "dc+sd-jwt"
+	got, _ = configurationOf(v, testFormats.Fields(v.Format))
+	want = credential.Configuration{ID: "x", Format: "dc+sd-jwt", VCT: "urn:x", DraftTwin: true}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("dc+sd-jwt (-want +got):\n%s", d)
 	}
 }
 
@@ -122,6 +170,11 @@ func TestConfigurationErrorsMapToInputs(t *testing.T) {
 		"binding_methods[0]":          "binding",
 		"tx_code.length":              "tx_code_length",
 		"vct":                         "vct",
+		"doctype":                     "doctype",
+		"types[1]":                    "types",
+		"contexts[0]":                 "contexts",
+		"holder_did_jwk":              "holder_did_jwk",
+		"claims[1].selective":         "claims[1].selective",
 	} {
 		errs := configurationErrors(v, &credential.FieldError{Field: field, Reason: "is wrong"})
 		if errs[want] == "" || errs[""] == "" {
