@@ -15,8 +15,10 @@ type WalletClient struct {
 	Name string `yaml:"name"`
 	// RedirectURIs are matched exactly.
 	RedirectURIs []string `yaml:"redirect_uris"`
-	// Pre10 marks a wallet that speaks a pre-1.0 draft: while a deferred
-	// request waits it gets 400 issuance_pending instead of 202 (SPEC §10).
+	// Pre10 marks a wallet that speaks a pre-1.0 draft: c_nonce in its token
+	// responses, the draft request and response shapes, and 400
+	// issuance_pending instead of 202 while a deferred request waits (SPEC
+	// §10, §20). Console-registered clients have the same flag.
 	Pre10 bool `yaml:"pre_1_0"`
 }
 

@@ -25,6 +25,7 @@ type deferredRow struct {
 	ClaimsSealed    []byte     `gorm:"column:claims_sealed"`
 	UpstreamSealed  []byte     `gorm:"column:upstream_sealed"`
 	Reasons         string     `gorm:"column:reasons"`
+	RequestShape    string     `gorm:"column:request_shape"`
 	State           string     `gorm:"column:state"`
 	OfferCreatedBy  string     `gorm:"column:offer_created_by"`
 	ApprovedBy      string     `gorm:"column:approved_by"`
@@ -50,7 +51,7 @@ func toDeferredRow(d *issuance.DeferredRequest) (deferredRow, error) {
 	return deferredRow{
 		ID: d.ID, TransactionHash: d.TransactionHash, AccessTokenID: d.AccessTokenID,
 		OfferID: nullIfEmpty(d.OfferID), ApplicantID: nullIfEmpty(d.ApplicantID), ConfigurationID: d.ConfigurationID,
-		HolderKeys: keys, ClaimsSealed: d.ClaimsSealed, UpstreamSealed: d.UpstreamSealed, Reasons: reasons, State: string(d.State),
+		HolderKeys: keys, ClaimsSealed: d.ClaimsSealed, UpstreamSealed: d.UpstreamSealed, Reasons: reasons, RequestShape: d.Shape.Code(), State: string(d.State),
 		OfferCreatedBy: d.OfferCreatedBy, ApprovedBy: d.ApprovedBy, RejectedBy: d.RejectedBy, RejectReason: d.RejectReason,
 		CreatedAt: utc(d.CreatedAt), ExpiresAt: utc(d.ExpiresAt), DecidedAt: utcPtr(d.DecidedAt), CollectedAt: utcPtr(d.CollectedAt),
 	}, nil
@@ -61,10 +62,14 @@ func (r *deferredRow) deferred() (*issuance.DeferredRequest, error) {
 	if err != nil {
 		return nil, err
 	}
+	shape, err := issuance.ParseDraftShape(r.RequestShape)
+	if err != nil {
+		return nil, fmt.Errorf("db: deferred request %s: %w", r.ID, err)
+	}
 	return &issuance.DeferredRequest{
 		ID: r.ID, TransactionHash: r.TransactionHash, AccessTokenID: r.AccessTokenID,
 		OfferID: emptyIfNull(r.OfferID), ApplicantID: emptyIfNull(r.ApplicantID), ConfigurationID: r.ConfigurationID,
-		HolderKeys: []byte(r.HolderKeys), ClaimsSealed: r.ClaimsSealed, UpstreamSealed: r.UpstreamSealed, Reasons: reasons, State: issuance.DeferredState(r.State),
+		HolderKeys: []byte(r.HolderKeys), ClaimsSealed: r.ClaimsSealed, UpstreamSealed: r.UpstreamSealed, Reasons: reasons, Shape: shape, State: issuance.DeferredState(r.State),
 		OfferCreatedBy: r.OfferCreatedBy, ApprovedBy: r.ApprovedBy, RejectedBy: r.RejectedBy, RejectReason: r.RejectReason,
 		CreatedAt: fromDB(r.CreatedAt), ExpiresAt: fromDB(r.ExpiresAt), DecidedAt: fromDBPtr(r.DecidedAt), CollectedAt: fromDBPtr(r.CollectedAt),
 	}, nil

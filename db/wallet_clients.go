@@ -19,6 +19,7 @@ type walletClientRow struct {
 	Name         string    `gorm:"column:name"`
 	RedirectURIs string    `gorm:"column:redirect_uris"`
 	Disabled     bool      `gorm:"column:disabled"`
+	Pre10        bool      `gorm:"column:pre_1_0"`
 	CreatedAt    time.Time `gorm:"column:created_at;autoCreateTime:false"`
 	UpdatedAt    time.Time `gorm:"column:updated_at;autoUpdateTime:false"`
 }
@@ -30,7 +31,7 @@ func toWalletClientRow(c *authz.StoredClient) (walletClientRow, error) {
 	if err != nil {
 		return walletClientRow{}, err
 	}
-	return walletClientRow{ClientID: c.ID, Name: c.Name, RedirectURIs: uris, Disabled: c.Disabled,
+	return walletClientRow{ClientID: c.ID, Name: c.Name, RedirectURIs: uris, Disabled: c.Disabled, Pre10: c.Pre10,
 		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
 }
 
@@ -39,7 +40,7 @@ func (r *walletClientRow) client() (*authz.StoredClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &authz.StoredClient{ID: r.ClientID, Name: r.Name, RedirectURIs: uris, Disabled: r.Disabled,
+	return &authz.StoredClient{ID: r.ClientID, Name: r.Name, RedirectURIs: uris, Disabled: r.Disabled, Pre10: r.Pre10,
 		CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}, nil
 }
 
@@ -91,16 +92,16 @@ func (s *Store) CreateWalletClient(ctx context.Context, c *authz.StoredClient, e
 	return nil
 }
 
-// UpdateWalletClient replaces the name, redirect URIs, disabled flag and
-// update time of client c.ID and writes ev, in one transaction;
+// UpdateWalletClient replaces the name, redirect URIs, disabled and
+// pre_1_0 flags and update time of client c.ID and writes ev, in one transaction;
 // issuance.ErrNotFound when there is no such client.
 func (s *Store) UpdateWalletClient(ctx context.Context, c *authz.StoredClient, ev audit.Event) error {
 	row, err := toWalletClientRow(c)
 	if err != nil {
 		return err
 	}
-	err = s.transition(ctx, ev, nil, "UPDATE wallet_clients SET name = ?, redirect_uris = ?, disabled = ?, updated_at = ? WHERE client_id = ?",
-		row.Name, row.RedirectURIs, row.Disabled, row.UpdatedAt, row.ClientID)
+	err = s.transition(ctx, ev, nil, "UPDATE wallet_clients SET name = ?, redirect_uris = ?, disabled = ?, pre_1_0 = ?, updated_at = ? WHERE client_id = ?",
+		row.Name, row.RedirectURIs, row.Disabled, row.Pre10, row.UpdatedAt, row.ClientID)
 	switch {
 	case errors.Is(err, errUnchanged):
 		return fmt.Errorf("db: update wallet client: %w", issuance.ErrNotFound)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"credmint/app/issuance"
 )
 
 // Client is a wallet allowed to use the authorization endpoint.
@@ -19,6 +21,9 @@ type Client struct {
 	// Registered is false for a public client admitted by the
 	// unregistered-clients policy.
 	Registered bool
+	// Pre10 marks a wallet that speaks a pre-1.0 draft of OpenID4VCI
+	// (pre_1_0): it gets the draft shapes (issuance.DraftClients).
+	Pre10 bool
 }
 
 // UnregisteredPolicy admits public wallet clients that are not registered:
@@ -131,4 +136,22 @@ func (c *Clients) Lookup(ctx context.Context, clientID, redirectURI string) *Cli
 		return nil
 	}
 	return cl
+}
+
+var _ issuance.DraftClients = (*Clients)(nil)
+
+// PreDraft reports whether clientID is a registered wallet client marked
+// pre_1_0: one of the configuration file, or an enabled one registered in
+// the console (through the same short cache as Resolve, so a console change
+// reaches every process within clientsCacheTTL). It implements
+// issuance.DraftClients.
+func (c *Clients) PreDraft(ctx context.Context, clientID string) (bool, error) {
+	if clientID == "" {
+		return false, nil
+	}
+	cl, err := c.find(ctx, clientID)
+	if err != nil || cl == nil {
+		return false, err
+	}
+	return cl.Pre10, nil
 }

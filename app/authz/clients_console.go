@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"credmint/app/audit"
@@ -71,7 +72,8 @@ func (c *Clients) CreateClient(ctx context.Context, in ClientInput) (*StoredClie
 	return sc, nil
 }
 
-// UpdateClient changes the name and redirect URIs of console client id.
+// UpdateClient changes the name, redirect URIs and pre_1_0 flag of console
+// client id.
 func (c *Clients) UpdateClient(ctx context.Context, id string, in ClientInput) (*StoredClient, error) {
 	old, err := c.StoredClient(ctx, id)
 	if err != nil {
@@ -124,5 +126,5 @@ func (c *Clients) DeleteClient(ctx context.Context, id string) error {
 
 // clientDetails are the audit details of a change: no personal data.
 func clientDetails(sc *StoredClient) map[string]string {
-	return map[string]string{"name": sc.Name, "redirect_uris": strings.Join(sc.RedirectURIs, " ")}
+	return map[string]string{"name": sc.Name, "redirect_uris": strings.Join(sc.RedirectURIs, " "), "pre_1_0": strconv.FormatBool(sc.Pre10)}
 }

@@ -22,7 +22,9 @@ type StoredClient struct {
 	Name         string
 	RedirectURIs []string
 	// Disabled clients are refused like unknown ones.
-	Disabled  bool
+	Disabled bool
+	// Pre10 marks a wallet that speaks a pre-1.0 draft (see Client.Pre10).
+	Pre10     bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -35,8 +37,8 @@ type ClientStore interface {
 	WalletClient(ctx context.Context, id string) (*StoredClient, error)
 	WalletClients(ctx context.Context) ([]StoredClient, error)
 	CreateWalletClient(ctx context.Context, c *StoredClient, ev audit.Event) error
-	// UpdateWalletClient replaces the name, redirect URIs and disabled flag
-	// of client c.ID.
+	// UpdateWalletClient replaces the name, redirect URIs, disabled and
+	// pre_1_0 flags of client c.ID.
 	UpdateWalletClient(ctx context.Context, c *StoredClient, ev audit.Event) error
 	DeleteWalletClient(ctx context.Context, id string, ev audit.Event) error
 }
@@ -94,7 +96,7 @@ func (d *clientStore) find(ctx context.Context, id string) (*Client, error) {
 	case err != nil:
 		return nil, err
 	case !sc.Disabled:
-		cl = &Client{ID: sc.ID, Name: sc.Name, RedirectURIs: sc.RedirectURIs, Registered: true}
+		cl = &Client{ID: sc.ID, Name: sc.Name, RedirectURIs: sc.RedirectURIs, Registered: true, Pre10: sc.Pre10}
 	}
 	d.mu.Lock()
 	if len(d.cache) > 10000 {
@@ -118,6 +120,8 @@ type ClientInput struct {
 	Name string
 	// RedirectURIs is one URI a line.
 	RedirectURIs string
+	// Pre10 is the "speaks a pre-1.0 draft" checkbox.
+	Pre10 bool
 }
 
 // clientIDPattern is a client_id the console accepts: printable, no spaces.
@@ -129,7 +133,7 @@ var ErrClientsReadOnly = errors.New("authz: wallet clients are read-only")
 // check validates in as a console client; fields name the form's fields.
 func (c *Clients) check(in ClientInput, creating bool) (*StoredClient, error) {
 	fields := map[string]string{}
-	sc := &StoredClient{ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name)}
+	sc := &StoredClient{ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), Pre10: in.Pre10}
 	if creating {
 		switch {
 		case sc.ID == "":

@@ -4,6 +4,10 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
+
+	"credmint/app/audit"
+	"credmint/app/issuance"
 )
 
 func TestClientsResolve(t *testing.T) {
@@ -88,5 +92,56 @@ func TestCheckPKCE(t *testing.T) {
 	v := "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 Appendix B
 	if !pkceMatches(v, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM") {
 		t.Error("pkceMatches fails the RFC 7636 Appendix B example")
+	}
+}
+
+// memClients is an in-memory ClientStore that counts reads.
+type memClients struct {
+	m     map[string]StoredClient
+	reads int
+}
+
+func (s *memClients) WalletClient(_ context.Context, id string) (*StoredClient, error) {
+	s.reads++
+	c, ok := s.m[id]
+	if !ok {
+		return nil, issuance.ErrNotFound
+	}
+	return &c, nil
+}
+func (s *memClients) WalletClients(context.Context) ([]StoredClient, error) { return nil, nil }
+func (s *memClients) CreateWalletClient(context.Context, *StoredClient, audit.Event) error {
+	return nil
+}
+func (s *memClients) UpdateWalletClient(context.Context, *StoredClient, audit.Event) error {
+	return nil
+}
+func (s *memClients) DeleteWalletClient(context.Context, string, audit.Event) error { return nil }
+
+// TestClientsPreDraft: pre_1_0 comes from the configuration file and from
+// enabled console clients, through the client cache.
+func TestClientsPreDraft(t *testing.T) {
+	c, err := NewClients([]Client{
+		{ID: "file.old", RedirectURIs: []string{"https://w.example/cb"}, Pre10: true},
+		{ID: "file.new", RedirectURIs: []string{"https://w.example/cb"}},
+	}, UnregisteredPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &memClients{m: map[string]StoredClient{
+		"db.old":      {ID: "db.old", Pre10: true},
+		"db.new":      {ID: "db.new"},
+		"db.disabled": {ID: "db.disabled", Pre10: true, Disabled: true},
+	}}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c.UseStore(st, func() time.Time { return now })
+	for id, want := range map[string]bool{"": false, "file.old": true, "file.new": false, "db.old": true, "db.new": false, "db.disabled": false, "unknown": false} {
+		if got, err := c.PreDraft(context.Background(), id); err != nil || got != want {
+			t.Errorf("PreDraft(%q): got %v, %v, want %v", id, got, err, want)
+		}
+	}
+	reads := st.reads
+	if got, _ := c.PreDraft(context.Background(), "db.old"); !got || st.reads != reads {
+		t.Errorf("second lookup: got %v with %d store reads, want true from the cache", got, st.reads-reads)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +22,13 @@ type CredentialRequest struct {
 	CredentialConfigurationID    string                     `json:"credential_configuration_id"`
 	Proofs                       map[string]json.RawMessage `json:"proofs"`
 	CredentialResponseEncryption json.RawMessage            `json:"credential_response_encryption"`
+
+	// Set by the translation of a draft request (draft.go), never from
+	// JSON: shape is the request's draft shape, kept with a deferred
+	// request so the deferred endpoint answers in it; twin serves the
+	// draft twin of the configuration credential_identifier names.
+	shape DraftShape
+	twin  bool
 }
 
 // CredentialResponse is an immediate credential response (§8.3).
@@ -86,7 +95,7 @@ func (s *Service) Credential(ctx context.Context, tok *AccessToken, req Credenti
 		return nil, err
 	}
 	if len(reasons) > 0 { // deferred issuance (§8.3, §9)
-		p, err := s.deferIssuance(ctx, tok, cfg, claims, holders, applicantID, offer, reasons)
+		p, err := s.deferIssuance(ctx, tok, cfg, req.shape, claims, holders, applicantID, offer, reasons)
 		if err != nil {
 			return nil, err
 		}
@@ -109,6 +118,9 @@ func (s *Service) requestedConfiguration(ctx context.Context, tok *AccessToken, 
 	var id string
 	switch {
 	case tok.CredentialIdentifiers != nil && byConfig:
+		if base := twinBase(req.CredentialConfigurationID); base != req.CredentialConfigurationID && slices.Contains(slices.Collect(maps.Values(tok.CredentialIdentifiers)), base) {
+			return nil, badRequest(CodeInvalidCredentialRequest, "this access token was issued with credential_identifiers: send credential_identifier, which issues %s; its draft twin %s is issued only to pre-1.0 wallets that ask for it by format and type", printable(base), printable(req.CredentialConfigurationID))
+		}
 		return nil, badRequest(CodeInvalidCredentialRequest, "this access token was issued with credential_identifiers: send credential_identifier")
 	case tok.CredentialIdentifiers == nil && byIdent:
 		return nil, badRequest(CodeInvalidCredentialRequest, "this access token has no credential_identifiers: send credential_configuration_id")
@@ -116,6 +128,9 @@ func (s *Service) requestedConfiguration(ctx context.Context, tok *AccessToken, 
 		var ok bool
 		if id, ok = tok.CredentialIdentifiers[req.CredentialIdentifier]; !ok {
 			return nil, badRequest(CodeUnknownIdentifier, "unknown credential_identifier")
+		}
+		if req.twin { // a draft request for the twin (draft.go, identify)
+			id += DraftTwinSuffix
 		}
 	default:
 		id = req.CredentialConfigurationID

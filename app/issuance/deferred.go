@@ -66,6 +66,9 @@ type DeferredRequest struct {
 	// Reasons say why review was required (Reason* constants).
 	Reasons []string
 	State   DeferredState
+	// Shape is the shape of the original credential request: the deferred
+	// endpoint answers in it (draft.go).
+	Shape DraftShape
 	// OfferCreatedBy is the staff id that created the offer (four-eyes).
 	OfferCreatedBy string
 	ApprovedBy     string
@@ -156,7 +159,8 @@ type Pending struct {
 	// Interval is the seconds the wallet should wait before polling.
 	Interval int `json:"interval"`
 	// Draft asks for the pre-1.0 shape: 400 {"error": "issuance_pending",
-	// "interval"} instead of 202 (the client is configured as pre_1_0).
+	// "interval"} instead of 202 (the client is registered as pre_1_0, or
+	// the original request used a draft shape).
 	Draft bool `json:"-"`
 }
 

@@ -97,14 +97,14 @@ func (s *Service) applicantOf(ctx context.Context, tok *AccessToken) (string, *O
 // deferIssuance stores a deferred request with the verified holder keys and
 // the sealed claims, and returns the 202 answer (§8.3). The wallet never
 // sends its proofs again.
-func (s *Service) deferIssuance(ctx context.Context, tok *AccessToken, cfg *credential.Configuration, claims map[string]any, holders []*verifiedProof, applicantID string, offer *Offer, reasons []string) (*Pending, error) {
+func (s *Service) deferIssuance(ctx context.Context, tok *AccessToken, cfg *credential.Configuration, shape DraftShape, claims map[string]any, holders []*verifiedProof, applicantID string, offer *Offer, reasons []string) (*Pending, error) {
 	keysJSON, err := holderKeysJSON(holders)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	d := &DeferredRequest{AccessTokenID: tok.ID, OfferID: tok.OfferID, ApplicantID: applicantID, ConfigurationID: cfg.ID,
-		HolderKeys: keysJSON, Reasons: reasons, State: DeferredPending, CreatedAt: now, ExpiresAt: now.Add(s.Policy.DeferredLifetime)}
+		HolderKeys: keysJSON, Reasons: reasons, Shape: shape, State: DeferredPending, CreatedAt: now, ExpiresAt: now.Add(s.Policy.DeferredLifetime)}
 	if offer != nil {
 		d.OfferCreatedBy = offer.CreatedBy
 	}
@@ -150,40 +150,52 @@ func (s *Service) interval() int {
 }
 
 // DeferredCredential serves the deferred credential endpoint (§9) for the
-// access token of the original request. It returns the credentials once a
-// reviewer approved (the transaction is then dead), or *Pending while the
-// request waits (a pre-1.0 client gets 400 issuance_pending instead).
-func (s *Service) DeferredCredential(ctx context.Context, tok *AccessToken, req DeferredCredentialRequest) (*CredentialResponse, *Pending, error) {
+// access token of the original request. Once a reviewer approved it returns
+// the credentials (the transaction is then dead): a *CredentialResponse,
+// or a *DraftCredentialResponse ({"credential": …}) when the original
+// request had the draft 13 shape. While the request waits it returns
+// *Pending (400 issuance_pending instead of 202 for a client registered as
+// pre-1.0 or a request that had a draft shape).
+func (s *Service) DeferredCredential(ctx context.Context, tok *AccessToken, req DeferredCredentialRequest) (*CredentialResponse, *DraftCredentialResponse, *Pending, error) {
 	unknown := badRequest(CodeInvalidTransactionID, "the transaction_id is unknown, expired or already used")
 	if s.Deferred == nil || req.TransactionID == "" {
-		return nil, nil, unknown
+		return nil, nil, nil, unknown
 	}
 	if len(req.CredentialResponseEncryption) > 0 && string(req.CredentialResponseEncryption) != "null" {
-		return nil, nil, badRequest(CodeInvalidEncryptionParameters, "credential response encryption is not supported by this issuer")
+		return nil, nil, nil, badRequest(CodeInvalidEncryptionParameters, "credential response encryption is not supported by this issuer")
 	}
 	d, err := s.Deferred.DeferredByTransaction(ctx, hashSecret(req.TransactionID))
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil, unknown
+		return nil, nil, nil, unknown
 	} else if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if d.AccessTokenID != tok.ID { // §9.1: the token of the original request only
-		return nil, nil, unknown
+		return nil, nil, nil, unknown
 	}
 	switch d.EffectiveState(s.now()) {
 	case DeferredPending:
 		// Drafts ≤ 15 answer "not yet" with 400 issuance_pending (SPEC §10).
-		return nil, &Pending{TransactionID: req.TransactionID, Interval: s.interval(), Draft: s.PreDraftClients[tok.ClientID]}, nil
+		pre, err := s.preDraftClient(ctx, tok.ClientID)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return nil, nil, &Pending{TransactionID: req.TransactionID, Interval: s.interval(), Draft: pre || d.Shape != Shape10}, nil
 	case DeferredRejected:
-		return nil, nil, badRequest(CodeCredentialRequestDenied, "the issuer did not approve this credential")
+		return nil, nil, nil, badRequest(CodeCredentialRequestDenied, "the issuer did not approve this credential")
 	case DeferredApproved:
 		resp, err := s.collect(ctx, tok, d)
-		if errors.Is(err, ErrConflict) { // collected concurrently
-			return nil, nil, unknown
+		switch {
+		case errors.Is(err, ErrConflict): // collected concurrently
+			return nil, nil, nil, unknown
+		case err != nil:
+			return nil, nil, nil, err
+		case d.Shape == ShapeID1:
+			return nil, draftDeferredResponse(resp), nil, nil
 		}
-		return resp, nil, err
+		return resp, nil, nil, nil
 	default: // issued, expired
-		return nil, nil, unknown
+		return nil, nil, nil, unknown
 	}
 }
 

@@ -3,8 +3,8 @@ package issuance
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,7 +17,7 @@ import (
 // proof as "proof"; drafts 14 and 15 (ID2) kept "proof" beside "proofs".
 // This file turns such requests into 1.0 ones, so Credential never sees a
 // draft, and answers them in their shape. Who may use them: the wallet
-// clients marked pre_1_0 (PreDraftClients), or everyone with compat.drafts
+// clients marked pre_1_0 (DraftClients), or everyone with compat.drafts
 // (Drafts).
 
 // Credential error codes of draft 13 (§7.3.1), used for format-style
@@ -40,6 +40,28 @@ const (
 	// an identifier (drafts 13, 14).
 	ShapeID1
 )
+
+// Code is the shape as stored with a deferred request: "" for 1.0, "id2"
+// or "id1".
+func (s DraftShape) Code() string {
+	switch s {
+	case ShapeID2:
+		return "id2"
+	case ShapeID1:
+		return "id1"
+	}
+	return ""
+}
+
+// ParseDraftShape reads a Code back.
+func ParseDraftShape(code string) (DraftShape, error) {
+	for _, s := range []DraftShape{Shape10, ShapeID2, ShapeID1} {
+		if s.Code() == code {
+			return s, nil
+		}
+	}
+	return Shape10, fmt.Errorf("issuance: unknown request shape %q", code)
+}
 
 // DraftCredentialRequest is a credential request that may use the draft
 // shapes beside the 1.0 members.
@@ -233,25 +255,29 @@ func withoutTwinsOfBases(cs []*credential.Configuration) []*credential.Configura
 
 // identify fills the identifier of a resolved configuration into req: the
 // credential_identifier when the token was issued with them, else the
-// credential_configuration_id.
+// credential_configuration_id. A twin of a configuration an identifier
+// names is served through that identifier: the twin is the same dataset in
+// its draft encoding, and a draft wallet asking for it by format has no
+// identifier of its own to send.
 func identify(req *CredentialRequest, tok *AccessToken, cfg *credential.Configuration) error {
 	if tok.CredentialIdentifiers == nil {
 		req.CredentialConfigurationID = cfg.ID
 		return nil
 	}
-	for ident, id := range tok.CredentialIdentifiers {
-		if id == cfg.ID {
+	idents := slices.Sorted(maps.Keys(tok.CredentialIdentifiers))
+	for _, ident := range idents {
+		if tok.CredentialIdentifiers[ident] == cfg.ID {
 			req.CredentialIdentifier = ident
 			return nil
 		}
 	}
-	return badRequest(CodeInvalidCredentialRequest, "this access token was issued with credential_identifiers, none of which is %s: send credential_identifier", cfg.ID)
-}
-
-// DraftWallet says whether the wallet client clientID gets the draft
-// treatment: c_nonce in token responses and draft request shapes.
-func (s *Service) DraftWallet(clientID string) bool {
-	return s.Drafts || (clientID != "" && s.PreDraftClients[clientID])
+	for _, ident := range idents {
+		if tok.CredentialIdentifiers[ident]+DraftTwinSuffix == cfg.ID {
+			req.CredentialIdentifier, req.twin = ident, true
+			return nil
+		}
+	}
+	return badRequest(CodeInvalidCredentialRequest, "this access token was issued with credential_identifiers, none of which is for %s: send credential_identifier", cfg.ID)
 }
 
 // CredentialAnyShape serves the credential endpoint for a request in the
@@ -265,7 +291,11 @@ func (s *Service) CredentialAnyShape(ctx context.Context, tok *AccessToken, r Dr
 		resp, err := s.Credential(ctx, tok, r.CredentialRequest)
 		return resp, nil, err
 	}
-	if !s.DraftWallet(tok.ClientID) {
+	draft, err := s.DraftWallet(ctx, tok.ClientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !draft {
 		return nil, nil, badRequest(CodeInvalidCredentialRequest, "this issuer implements OpenID4VCI 1.0: identify the credential with credential_configuration_id or credential_identifier and send proofs as {jwt: [...]}; the draft members proof and format are accepted only from wallets registered as pre-1.0")
 	}
 	resp, err := s.draftCredential(ctx, tok, r)
@@ -283,6 +313,7 @@ func (s *Service) draftCredential(ctx context.Context, tok *AccessToken, r Draft
 	if err != nil {
 		return nil, err
 	}
+	req.shape = r.Shape() // a deferred request answers in it
 	if id != nil {
 		enabled, err := s.Catalog.Enabled(ctx)
 		if err != nil {
@@ -297,97 +328,4 @@ func (s *Service) draftCredential(ctx context.Context, tok *AccessToken, r Draft
 		}
 	}
 	return s.Credential(ctx, tok, req)
-}
-
-// DraftCredentialResponse is the credential response to a draft request.
-// ShapeID1 (draft 13): one credential as "credential", several (draft 14)
-// as "credentials" of strings. ShapeID2: "credentials" of objects (ID2,
-// as 1.0). Both carry a fresh c_nonce; a deferred answer (Status 202)
-// carries transaction_id and interval.
-type DraftCredentialResponse struct {
-	Credential      any    `json:"credential,omitempty"`
-	Credentials     any    `json:"credentials,omitempty"`
-	TransactionID   string `json:"transaction_id,omitempty"`
-	Interval        int    `json:"interval,omitempty"`
-	CNonce          string `json:"c_nonce"`
-	CNonceExpiresIn int    `json:"c_nonce_expires_in"`
-	NotificationID  string `json:"notification_id,omitempty"`
-	// Status is the HTTP status: 200, or 202 for a deferred answer.
-	Status int `json:"-"`
-}
-
-func (s *Service) draftResponse(ctx context.Context, shape DraftShape, resp *CredentialResponse) (*DraftCredentialResponse, error) {
-	n, err := s.Nonce(ctx)
-	if err != nil {
-		return nil, err
-	}
-	dr := &DraftCredentialResponse{CNonce: n.CNonce, CNonceExpiresIn: s.nonceExpiresIn(), NotificationID: resp.NotificationID, Status: http.StatusOK}
-	switch {
-	case resp.Deferred != nil:
-		dr.TransactionID, dr.Interval, dr.Status = resp.Deferred.TransactionID, resp.Deferred.Interval, http.StatusAccepted
-	case shape == ShapeID2:
-		dr.Credentials = resp.Credentials
-	case len(resp.Credentials) == 1:
-		dr.Credential = resp.Credentials[0].Credential
-	default:
-		values := make([]any, len(resp.Credentials))
-		for i, v := range resp.Credentials {
-			values[i] = v.Credential
-		}
-		dr.Credentials = values
-	}
-	return dr, nil
-}
-
-func (s *Service) nonceExpiresIn() int { return int(s.Policy.NonceLifetime.Seconds()) }
-
-// DraftError is an invalid_proof or invalid_nonce error answered to a draft
-// request: its body carries a fresh c_nonce, which draft 13 wallets use for
-// their next proof (draft 13 §7.3.2). For ShapeID1 requests invalid_nonce,
-// which draft 13 does not know, is answered as invalid_proof.
-type DraftError struct {
-	Err             *Error
-	CNonce          string
-	CNonceExpiresIn int
-}
-
-func (e *DraftError) Error() string { return e.Err.Error() }
-func (e *DraftError) Unwrap() error { return e.Err }
-
-// Body is the JSON error body.
-func (e *DraftError) Body() any {
-	return struct {
-		Error           string `json:"error"`
-		Description     string `json:"error_description,omitempty"`
-		CNonce          string `json:"c_nonce"`
-		CNonceExpiresIn int    `json:"c_nonce_expires_in"`
-	}{e.Err.Code, e.Err.Description, e.CNonce, e.CNonceExpiresIn}
-}
-
-// draftError gives proof and nonce errors of a draft request a fresh nonce.
-func (s *Service) draftError(ctx context.Context, shape DraftShape, err error) error {
-	var pe *Error
-	if !errors.As(err, &pe) || (pe.Code != CodeInvalidProof && pe.Code != CodeInvalidNonce) {
-		return err
-	}
-	n, nerr := s.Nonce(ctx)
-	if nerr != nil {
-		return fmt.Errorf("issuance: minting a c_nonce for a draft error: %w", nerr)
-	}
-	e := *pe
-	if shape == ShapeID1 && e.Code == CodeInvalidNonce {
-		e.Code = CodeInvalidProof
-	}
-	return &DraftError{Err: &e, CNonce: n.CNonce, CNonceExpiresIn: s.nonceExpiresIn()}
-}
-
-// withDraftNonce puts c_nonce and c_nonce_expires_in into a token response
-// (draft 13 §6.2); 1.0 wallets ignore them.
-func (s *Service) withDraftNonce(ctx context.Context, resp *TokenResponse) (*TokenResponse, error) {
-	n, err := s.Nonce(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp.CNonce, resp.CNonceExpiresIn = n.CNonce, s.nonceExpiresIn()
-	return resp, nil
 }

@@ -115,9 +115,12 @@ func TestDraftTranslation(t *testing.T) {
 			wantCode: CodeInvalidProof, wantIn: "proof.jwt"},
 		{name: "proof not an object", body: `{"credential_configuration_id":"badge","proof":"eyJ.a.b"}`, shape: ShapeID2,
 			wantCode: CodeInvalidProof},
-		{name: "twin unreachable with credential identifiers", body: `{"format":"vc+sd-jwt","vct":"urn:x:badge"}`, shape: ShapeID1,
-			tok:      &AccessToken{ConfigurationIDs: []string{"badge"}, CredentialIdentifiers: map[string]string{"badge.xyz": "badge"}},
-			wantCode: CodeInvalidCredentialRequest, wantIn: "credential_identifier"},
+		{name: "twin through the credential identifier of its base", body: `{"format":"vc+sd-jwt","vct":"urn:x:badge"}`, shape: ShapeID1,
+			tok:  &AccessToken{ConfigurationIDs: []string{"badge"}, CredentialIdentifiers: map[string]string{"badge.xyz": "badge"}},
+			want: CredentialRequest{CredentialIdentifier: "badge.xyz", twin: true}},
+		{name: "twin whose base has no credential identifier", body: `{"format":"vc+sd-jwt","vct":"urn:x:badge"}`, shape: ShapeID1,
+			tok:      &AccessToken{ConfigurationIDs: []string{"badge", "address"}, CredentialIdentifiers: map[string]string{"address.1": "address"}},
+			wantCode: CodeInvalidCredentialRequest, wantIn: "none of which is for badge_vc_sd_jwt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var r DraftCredentialRequest
@@ -145,7 +148,7 @@ func TestDraftTranslation(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got %v, want no error", err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(CredentialRequest{})); diff != "" {
 				t.Errorf("1.0 request (-want +got):\n%s", diff)
 			}
 		})
@@ -247,7 +250,7 @@ func TestCredentialAnyShapeRefusesDrafts(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s := nonceService(&now)
 	s.Catalog, _ = draftConfigs(t)
-	s.PreDraftClients = map[string]bool{"old": true}
+	s.DraftClients = DraftClientSet{"old": true}
 	r := DraftCredentialRequest{Format: "dc+sd-jwt", VCT: "urn:x:nope"}
 	_, _, err := s.CredentialAnyShape(context.Background(), &AccessToken{ClientID: "new", ConfigurationIDs: []string{"badge"}}, r)
 	var pe *Error
@@ -295,6 +298,36 @@ func TestDraftError(t *testing.T) {
 			if _, err := s.checkNonce(de.CNonce); err != nil || de.CNonceExpiresIn != 300 {
 				t.Errorf("c_nonce %q (%d s): %v", de.CNonce, de.CNonceExpiresIn, err)
 			}
+		}
+	}
+}
+
+// TestDraftShapeCode: shapes survive storage; an unknown code is an error.
+func TestDraftShapeCode(t *testing.T) {
+	for _, s := range []DraftShape{Shape10, ShapeID2, ShapeID1} {
+		if got, err := ParseDraftShape(s.Code()); err != nil || got != s {
+			t.Errorf("ParseDraftShape(%q): got %d, %v, want %d", s.Code(), got, err, s)
+		}
+	}
+	if _, err := ParseDraftShape("id3"); err == nil {
+		t.Error(`ParseDraftShape("id3"): got no error`)
+	}
+}
+
+// TestDraftDeferredResponse: the deferred answer to a draft 13 request is
+// the credential with notification_id, no c_nonce; several credentials
+// are strings (draft 14).
+func TestDraftDeferredResponse(t *testing.T) {
+	for _, tc := range []struct {
+		values []IssuedValue
+		want   string
+	}{
+		{[]IssuedValue{{Credential: "a~"}}, `{"credential":"a~","notification_id":"n1"}`},
+		{[]IssuedValue{{Credential: "a~"}, {Credential: "b~"}}, `{"credentials":["a~","b~"],"notification_id":"n1"}`},
+	} {
+		got, err := json.Marshal(draftDeferredResponse(&CredentialResponse{Credentials: tc.values, NotificationID: "n1"}))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("got %s, %v, want %s", got, err, tc.want)
 		}
 	}
 }

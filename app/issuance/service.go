@@ -96,13 +96,14 @@ type Deps struct {
 	// Applicants tells the review rules about an applicant; nil disables
 	// the claims_changed and flagged rules.
 	Applicants ApplicantFacts
-	// PreDraftClients are wallet client ids that speak the pre-1.0 drafts:
-	// they get 400 issuance_pending instead of 202 while a deferred request
-	// waits.
-	PreDraftClients map[string]bool
+	// DraftClients tells which wallet clients speak the pre-1.0 drafts
+	// (pre_1_0): they get the draft shapes (draft.go), and 400
+	// issuance_pending instead of 202 while a deferred request waits. Nil
+	// knows none.
+	DraftClients DraftClients
 	// Drafts accepts the draft request shapes from every wallet and puts
 	// c_nonce in every token response (compat.drafts; see draft.go).
-	// Without it only PreDraftClients get the draft treatment.
+	// Without it only DraftClients get the draft treatment.
 	Drafts bool
 	// StatusLists gives every issued credential a status list entry; nil
 	// issues credentials without status.

@@ -55,8 +55,14 @@ type AuthorizationDetail struct {
 
 // Token serves the token endpoint. Draft wallets also get a c_nonce.
 func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
+	// Asked before the grant, which spends the code: a failed lookup
+	// leaves it for the wallet's retry.
+	draft, err := s.DraftWallet(ctx, req.ClientID)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := s.grant(ctx, req)
-	if err != nil || !s.DraftWallet(req.ClientID) {
+	if err != nil || !draft {
 		return resp, err
 	}
 	return s.withDraftNonce(ctx, resp)

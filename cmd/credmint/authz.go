@@ -21,7 +21,7 @@ func (a *app) wireAuthz(catalog *credential.Catalog, sealer *keys.Sealer) error 
 	cfg := a.cfg
 	var registered []authz.Client
 	for _, w := range cfg.WalletClients {
-		registered = append(registered, authz.Client{ID: w.ClientID, Name: w.Name, RedirectURIs: w.RedirectURIs})
+		registered = append(registered, authz.Client{ID: w.ClientID, Name: w.Name, RedirectURIs: w.RedirectURIs, Pre10: w.Pre10})
 	}
 	u := cfg.Authorization.UnregisteredClients
 	clients, err := authz.NewClients(registered, authz.UnregisteredPolicy{Allowed: u.Allowed, Schemes: u.RedirectURISchemes})
@@ -48,6 +48,7 @@ func (a *app) wireAuthz(catalog *credential.Catalog, sealer *keys.Sealer) error 
 		return err
 	}
 	a.issuance.CodeGrant = a.authz
+	a.issuance.DraftClients = clients // pre_1_0 wallets of the file and the console
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,6 +50,12 @@ type draftCredentialJSON struct {
 // returns the flow and the token response with its c_nonce.
 func draftToken(t *testing.T, h *harness, w *wallet, clientID string) (*flow, draftTokenJSON) {
 	t.Helper()
+	return draftTokenWith(t, h, w, clientID, nil)
+}
+
+// draftTokenWith is draftToken with extra token request parameters.
+func draftTokenWith(t *testing.T, h *harness, w *wallet, clientID string, extra map[string]string) (*flow, draftTokenJSON) {
+	t.Helper()
 	created := h.createOffer(staffBadgeOffer())
 	f := &flow{w: w}
 	f.offer = w.resolveOffer(created.OfferURI)
@@ -61,6 +68,7 @@ func draftToken(t *testing.T, h *harness, w *wallet, clientID string) (*flow, dr
 	if clientID != "" {
 		form["client_id"] = clientID
 	}
+	maps.Copy(form, extra)
 	res := h.postForm(f.tokenEndpoint, form)
 	if res.Status != http.StatusOK {
 		t.Fatalf("token: got %d, want 200\n%s", res.Status, res.Body)
@@ -224,7 +232,8 @@ func TestDraftWalletsGlobalSwitch(t *testing.T) {
 
 // TestDraftWalletDeferred: a draft request for the twin that needs review
 // gets 202 with transaction_id and a c_nonce; the pre-1.0 wallet polls into
-// issuance_pending, and after approval collects a vc+sd-jwt credential.
+// issuance_pending, and after approval collects a vc+sd-jwt credential in
+// the draft 13 shape of its request: {"credential": …, notification_id}.
 func TestDraftWalletDeferred(t *testing.T) {
 	h := newHarness(t, withReview(credential.ReviewManual, false), withPreDraftWallet("old-wallet"), withDraftTwin())
 	f, tok := draftToken(t, h, newWallet(t, h), "old-wallet")
@@ -247,10 +256,125 @@ func TestDraftWalletDeferred(t *testing.T) {
 		t.Fatalf("approve: %d\n%s", res.Status, res.Body)
 	}
 	res = poll(h, f, p.TransactionID)
-	var cred credentialJSON
+	var cred draftCredentialJSON
 	res.JSON(t, &cred)
-	if res.Status != http.StatusOK || len(cred.Credentials) != 1 {
-		t.Fatalf("collect: got %d %s", res.Status, res.Body)
+	if res.Status != http.StatusOK || cred.Credential == nil || cred.Credentials != nil || cred.NotificationID == "" || cred.CNonce != "" {
+		t.Fatalf("collect: got %d %s, want 200 with credential and notification_id only (draft 13)", res.Status, res.Body)
 	}
-	checkSDJWTTyped(t, h, cred.Credentials[0].Credential, "vc+sd-jwt")
+	checkSDJWTTyped(t, h, *cred.Credential, "vc+sd-jwt")
+	if code := poll(h, f, p.TransactionID).errorCode(t); code != issuance.CodeInvalidTransactionID {
+		t.Errorf("poll after collection: got %s, want invalid_transaction_id", code)
+	}
+}
+
+// TestDraftDeferredShapes: with compat.drafts, wallets not registered as
+// pre-1.0 poll in the shape of their original request: the draft 13 shape
+// (format + vct) and the ID2 shape (identifier + proof) get
+// issuance_pending while pending, then {"credential"} and {"credentials":
+// [{…}]}; a 1.0 request on the same server gets 202 and the 1.0 answer.
+func TestDraftDeferredShapes(t *testing.T) {
+	h := newHarness(t, withReview(credential.ReviewManual, false), withCompatDrafts())
+	const vct = "urn:credmint:example:staff_badge:1"
+	for _, tc := range []struct {
+		name        string
+		body        func(f *flow, nonce string) map[string]any
+		wantPending string // the error code of a pending poll, "" for 202
+		check       func(t *testing.T, res *response)
+	}{
+		{"draft 13", func(f *flow, nonce string) map[string]any {
+			return map[string]any{"format": "dc+sd-jwt", "vct": vct, "proof": draftProof(f, nonce)}
+		}, issuance.CodeIssuancePending, func(t *testing.T, res *response) {
+			var cred draftCredentialJSON
+			res.JSON(t, &cred)
+			if cred.Credential == nil || cred.Credentials != nil || cred.NotificationID == "" {
+				t.Fatalf("got %s, want credential and notification_id", res.Body)
+			}
+			checkSDJWT(t, h, *cred.Credential)
+		}},
+		{"ID2", func(f *flow, nonce string) map[string]any {
+			return map[string]any{"credential_configuration_id": "staff_badge", "proof": draftProof(f, nonce)}
+		}, issuance.CodeIssuancePending, func(t *testing.T, res *response) {
+			var cred credentialJSON
+			res.JSON(t, &cred)
+			if len(cred.Credentials) != 1 { // objects: strings would not decode
+				t.Fatalf("got %s, want credentials of objects", res.Body)
+			}
+			checkSDJWT(t, h, cred.Credentials[0].Credential)
+		}},
+		{"1.0", func(f *flow, nonce string) map[string]any {
+			return map[string]any{"credential_configuration_id": "staff_badge", "proofs": map[string]any{"jwt": []string{f.w.proof(f.md.CredentialIssuer, nonce, proofOpts{})}}}
+		}, "", func(t *testing.T, res *response) {
+			var cred draftCredentialJSON
+			res.JSON(t, &cred)
+			if cred.Credential != nil || cred.Credentials == nil {
+				t.Fatalf("got %s, want credentials", res.Body)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, tok := draftToken(t, h, newWallet(t, h), "")
+			res := h.postJSON(f.md.CredentialEndpoint, f.token.AccessToken, tc.body(f, *tok.CNonce))
+			var p pendingJSON
+			res.JSON(t, &p)
+			if res.Status != http.StatusAccepted || p.TransactionID == "" {
+				t.Fatalf("credential request: got %d %s, want 202", res.Status, res.Body)
+			}
+			pending := poll(h, f, p.TransactionID)
+			if tc.wantPending == "" {
+				wantPending(t, pending, p.TransactionID)
+			} else if code := pending.errorCode(t); pending.Status != http.StatusBadRequest || code != tc.wantPending {
+				t.Fatalf("poll while pending: got %d %s, want 400 %s", pending.Status, pending.Body, tc.wantPending)
+			}
+			if res := h.admin("/deferred/"+p.TransactionID+"/approve", nil); res.Status != http.StatusOK {
+				t.Fatalf("approve: %d\n%s", res.Status, res.Body)
+			}
+			res = poll(h, f, p.TransactionID)
+			if res.Status != http.StatusOK {
+				t.Fatalf("collect: got %d %s", res.Status, res.Body)
+			}
+			tc.check(t, res)
+		})
+	}
+}
+
+// TestDraftTwinWithCredentialIdentifiers: a token issued with
+// authorization_details (credential_identifiers for staff_badge) serves the
+// vc+sd-jwt twin to a pre-1.0 wallet that asks for it by format and vct;
+// its credential_identifier still issues dc+sd-jwt, and the twin's
+// configuration id is refused with a message that says what to send.
+func TestDraftTwinWithCredentialIdentifiers(t *testing.T) {
+	h := newHarness(t, withPreDraftWallet("old-wallet"), withDraftTwin())
+	const vct = "urn:credmint:example:staff_badge:1"
+	details := `[{"type":"openid_credential","credential_configuration_id":"staff_badge"}]`
+	f, tok := draftTokenWith(t, h, newWallet(t, h), "old-wallet", map[string]string{"authorization_details": details})
+	if len(tok.AuthorizationDetails) != 1 || len(tok.AuthorizationDetails[0].CredentialIdentifiers) != 1 {
+		t.Fatalf("token response: got %+v, want one credential_identifier", tok.tokenJSON)
+	}
+	ident := tok.AuthorizationDetails[0].CredentialIdentifiers[0]
+
+	res := h.postJSON(f.md.CredentialEndpoint, f.token.AccessToken, map[string]any{
+		"format": "vc+sd-jwt", "vct": vct, "proof": draftProof(f, *tok.CNonce),
+	})
+	var cred draftCredentialJSON
+	res.JSON(t, &cred)
+	if res.Status != http.StatusOK || cred.Credential == nil {
+		t.Fatalf("twin by format with credential_identifiers: got %d %s, want 200 with credential", res.Status, res.Body)
+	}
+	checkSDJWTTyped(t, h, *cred.Credential, "vc+sd-jwt")
+
+	res = h.postJSON(f.md.CredentialEndpoint, f.token.AccessToken, map[string]any{
+		"credential_identifier": ident, "proof": draftProof(f, cred.CNonce),
+	})
+	var byIdent credentialJSON
+	res.JSON(t, &byIdent)
+	if res.Status != http.StatusOK || len(byIdent.Credentials) != 1 {
+		t.Fatalf("credential_identifier: got %d %s", res.Status, res.Body)
+	}
+	checkSDJWT(t, h, byIdent.Credentials[0].Credential)
+
+	res = f.request(t, h, map[string]any{"credential_configuration_id": "staff_badge_vc_sd_jwt"})
+	if code := res.errorCode(t); res.Status != http.StatusBadRequest || code != "invalid_credential_request" ||
+		!strings.Contains(string(res.Body), "credential_identifier") || !strings.Contains(string(res.Body), "format") {
+		t.Fatalf("twin by id with credential_identifiers: got %d %s, want invalid_credential_request saying what to send", res.Status, res.Body)
+	}
 }

@@ -12,6 +12,21 @@ const DraftFormatID = "vc+sd-jwt"
 // and configurations that name vc+sd-jwt themselves.
 func NewDraft() *Format { return &Format{draft: true} }
 
+// Hidden reports whether this is the draft plugin (vc+sd-jwt): it is reached
+// through draft_twin, so the console does not offer it for new
+// configurations (credential.Hider).
+func (f *Format) Hidden() bool { return f.draft }
+
+// ConfigurationFields names the format-specific configuration fields the
+// plugin uses (credential.Fielder): vct, and draft_twin for dc+sd-jwt (the
+// draft format has no twin of its own).
+func (f *Format) ConfigurationFields() []string {
+	if f.draft {
+		return []string{"vct"}
+	}
+	return []string{"vct", "draft_twin"}
+}
+
 // DraftTwinFormat is the format identifier of the pre-1.0 twin of a
 // configuration of this format: vc+sd-jwt for dc+sd-jwt, none ("") for
 // vc+sd-jwt itself.

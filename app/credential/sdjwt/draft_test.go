@@ -48,3 +48,26 @@ func TestDraftFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftFormatValidateNamesItsFormat: the messages of Validate name the
+// plugin's own format id, vc+sd-jwt for the draft plugin.
+func TestDraftFormatValidateNamesItsFormat(t *testing.T) {
+	for _, f := range []*Format{New(), NewDraft()} {
+		for _, tc := range []struct {
+			name string
+			cfg  credential.Configuration
+		}{
+			{"missing vct", credential.Configuration{ID: "badge", Format: f.ID()}},
+			{"unsupported alg", credential.Configuration{ID: "badge", Format: f.ID(), VCT: "urn:example:badge:1", SigningAlgs: []string{"RS256"}}},
+		} {
+			err := f.Validate(&tc.cfg)
+			if err == nil {
+				t.Fatalf("%s %s: got no error", f.ID(), tc.name)
+			}
+			other := map[string]string{FormatID: DraftFormatID, DraftFormatID: FormatID}[f.ID()]
+			if msg := err.Error(); !strings.Contains(msg, f.ID()) || strings.Contains(msg, other) {
+				t.Errorf("%s %s: got %q, want it to name %s and not %s", f.ID(), tc.name, msg, f.ID(), other)
+			}
+		}
+	}
+}

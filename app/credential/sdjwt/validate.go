@@ -25,13 +25,14 @@ var reservedNested = map[string]bool{sdKey: true, sdAlgKey: true, arrayKey: true
 // signingAlgs are the credential signing algorithms credmint's keys support.
 var signingAlgs = []string{"ES256"}
 
-// Validate checks the dc+sd-jwt rules of c: vct is a collision-resistant
+// Validate checks the SD-JWT VC rules of c: vct is a collision-resistant
 // type identifier (an absolute URI), claim names do not clash with registered
 // or structural SD-JWT names, no array is selected both by index and by
 // wildcard, and signing_algs only lists algorithms credmint signs with.
-// Errors are *credential.FieldError values.
-func (*Format) Validate(c *credential.Configuration) error {
-	if err := validateVCT(c.VCT); err != nil {
+// Errors are *credential.FieldError values; they name the plugin's own
+// format id (dc+sd-jwt, or vc+sd-jwt for the draft plugin).
+func (f *Format) Validate(c *credential.Configuration) error {
+	if err := validateVCT(c.VCT, f.ID()); err != nil {
 		return err
 	}
 	if err := validateClaimNames(c.Claims); err != nil {
@@ -44,7 +45,7 @@ func (*Format) Validate(c *credential.Configuration) error {
 		if !slices.Contains(signingAlgs, alg) {
 			return &credential.FieldError{
 				Field:  fmt.Sprintf("signing_algs[%d]", i),
-				Reason: fmt.Sprintf("unsupported algorithm %q for %s (supported: %s)", alg, FormatID, strings.Join(signingAlgs, ", ")),
+				Reason: fmt.Sprintf("unsupported algorithm %q for %s (supported: %s)", alg, f.ID(), strings.Join(signingAlgs, ", ")),
 			}
 		}
 	}
@@ -53,11 +54,12 @@ func (*Format) Validate(c *credential.Configuration) error {
 
 // validateVCT requires an absolute URI such as urn:example:badge:1 or
 // https://example.org/badge (SD-JWT VC -13: vct is a case-sensitive
-// StringOrURI and must be collision-resistant).
-func validateVCT(vct string) error {
+// StringOrURI and must be collision-resistant). formatID names the format
+// in the message of a missing vct.
+func validateVCT(vct, formatID string) error {
 	fail := func(reason string) error { return &credential.FieldError{Field: "vct", Reason: reason} }
 	if vct == "" {
-		return fail("is required for " + FormatID)
+		return fail("is required for " + formatID)
 	}
 	if strings.ContainsFunc(vct, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return fail(fmt.Sprintf("%q must not contain spaces or control characters", vct))

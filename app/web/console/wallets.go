@@ -18,10 +18,12 @@ type walletForm struct {
 	ClientID     string `form:"client_id"`
 	Name         string `form:"name"`
 	RedirectURIs string `form:"redirect_uris"`
+	// Pre10 is the "speaks a pre-1.0 draft" checkbox: absent is false.
+	Pre10 bool `form:"pre_1_0"`
 }
 
 func (f walletForm) view(errs components.Errors) wallets.Form {
-	return wallets.Form{ClientID: f.ClientID, Name: f.Name, RedirectURIs: f.RedirectURIs, Errors: errs}
+	return wallets.Form{ClientID: f.ClientID, Name: f.Name, RedirectURIs: f.RedirectURIs, Pre10: f.Pre10, Errors: errs}
 }
 
 // Wallets serves GET /console/wallets.
@@ -69,7 +71,7 @@ func (h *Handlers) EditWallet(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f := walletForm{ClientID: sc.ID, Name: sc.Name, RedirectURIs: strings.Join(sc.RedirectURIs, "\n")}
+	f := walletForm{ClientID: sc.ID, Name: sc.Name, RedirectURIs: strings.Join(sc.RedirectURIs, "\n"), Pre10: sc.Pre10}
 	return render(c, http.StatusOK, wallets.Edit(wallets.EditProps{Layout: h.Layout(c, "Wallet "+sc.ID), Client: *sc, Form: f.view(nil)}))
 }
 
@@ -129,5 +131,5 @@ func (h *Handlers) DeleteWallet(c *gin.Context) error {
 }
 
 func (h *Handlers) walletInput(f walletForm, id string) authz.ClientInput {
-	return authz.ClientInput{ID: id, Name: f.Name, RedirectURIs: f.RedirectURIs}
+	return authz.ClientInput{ID: id, Name: f.Name, RedirectURIs: f.RedirectURIs, Pre10: f.Pre10}
 }

@@ -21,10 +21,12 @@ func (h *Handlers) Deferred(c *gin.Context) error {
 	if err := wire.DecodeJSON(c.Request, &req, wire.Options{}); err != nil {
 		return asBodyError(issuance.CodeInvalidCredentialRequest, err)
 	}
-	resp, pending, err := h.svc.DeferredCredential(ctx, tok, req)
+	resp, draft, pending, err := h.svc.DeferredCredential(ctx, tok, req)
 	switch {
 	case err != nil:
 		return err
+	case draft != nil: // the draft 13 shape of the original request
+		noStore(c, draft.Status, draft)
 	case pending != nil && pending.Draft: // drafts ≤ 15 (SPEC §10)
 		noStore(c, http.StatusBadRequest, gin.H{"error": issuance.CodeIssuancePending, "interval": pending.Interval})
 	case pending != nil:
