@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"time"
 )
@@ -33,6 +34,11 @@ type KeysConfig struct {
 	// 8760h, at most 10968h: 457 days, ISO/IEC 18013-5 Annex B).
 	MdocIACAValidity           time.Duration `yaml:"mdoc_iaca_validity" env:"MDOC_IACA_VALIDITY"`
 	MdocDocumentSignerValidity time.Duration `yaml:"mdoc_document_signer_validity" env:"MDOC_DOCUMENT_SIGNER_VALIDITY"`
+	// MdocCRLURL, when set, is the CRL distribution point (an http or
+	// https URL where the IACA's CRL is published) put into the document
+	// signer certificates credmint generates (ISO/IEC 18013-5 Annex B).
+	// credmint does not publish the CRL itself.
+	MdocCRLURL string `yaml:"mdoc_crl_url" env:"MDOC_CRL_URL"`
 }
 
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -76,6 +82,11 @@ func (k *KeysConfig) validate() error {
 	}
 	if k.MdocDocumentSignerValidity > 457*24*time.Hour {
 		return &FieldError{"keys.mdoc_document_signer_validity", "must be at most 10968h (457 days, ISO/IEC 18013-5 Annex B)"}
+	}
+	if k.MdocCRLURL != "" {
+		if u, err := url.Parse(k.MdocCRLURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &FieldError{"keys.mdoc_crl_url", fmt.Sprintf("%q is not an absolute http or https URL", k.MdocCRLURL)}
+		}
 	}
 	if k.MdocIACAValidity != 0 && k.MdocIACAValidity > 20*365*24*time.Hour {
 		return &FieldError{"keys.mdoc_iaca_validity", "must be at most 20 years (ISO/IEC 18013-5 Annex B)"}

@@ -21,6 +21,9 @@ func TestKeysConfigValidate(t *testing.T) {
 		{"country", KeysConfig{MdocIACACountry: "de"}, "keys.mdoc_iaca_country"},
 		{"ds validity", KeysConfig{MdocDocumentSignerValidity: 458 * day}, "keys.mdoc_document_signer_validity"},
 		{"short certificates", KeysConfig{CertificateValidity: time.Hour}, "keys.certificate_validity"},
+		{"crl url", KeysConfig{MdocCRLURL: "https://pki.example.org/iaca.crl"}, ""},
+		{"crl url not absolute", KeysConfig{MdocCRLURL: "/iaca.crl"}, "keys.mdoc_crl_url"},
+		{"crl url not http", KeysConfig{MdocCRLURL: "ftp://pki.example.org/iaca.crl"}, "keys.mdoc_crl_url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -255,6 +255,22 @@ func (s *Store) StatusCredentials(ctx context.Context, sel status.Selector) ([]s
 	return out, nil
 }
 
+// StatusCredentialsSignedBy returns up to limit credentials signed by the
+// key keyID with an id after after, in id order (keyset pagination over
+// issued_credentials_signing_key_idx and the primary key).
+func (s *Store) StatusCredentialsSignedBy(ctx context.Context, keyID, after string, limit int) ([]status.Credential, error) {
+	var rows []statusCredentialRow
+	err := s.read(ctx).Raw(statusCredentialSelect+" WHERE ic.signing_key_id = ? AND ic.id > ? ORDER BY ic.id LIMIT ?", keyID, after, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("db: credentials signed by %s: %w", keyID, err)
+	}
+	out := make([]status.Credential, len(rows))
+	for i := range rows {
+		out[i] = rows[i].credential()
+	}
+	return out, nil
+}
+
 // ChangeCredentialStatus changes the statuses decide asks for in one
 // transaction (status.Store): the credentials are locked in id order, then
 // each touched list in id order; every changed credential gets its new

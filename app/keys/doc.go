@@ -21,7 +21,9 @@
 // signer keys when the last credential they signed has expired (the
 // issued_credentials.signing_key_id column), status list and metadata keys
 // after a grace period, an IACA when no document signer it issued remains.
-// Retired keys are never deleted.
+// [Ring.Retire] retires a key at once (a compromise or a mistake) and, when
+// it was the active one, creates its replacement. Retired keys are never
+// deleted.
 //
 // Certificates are self-signed for development. For production,
 // [Ring.RequestCertificate] makes a key in state [CertificatePending] (it

@@ -54,6 +54,10 @@ type MdocSettings struct {
 	// MaxDocumentSignerValidity.
 	IACAValidity           time.Duration
 	DocumentSignerValidity time.Duration
+	// CRLURL, when set, is the CRL distribution point of the document
+	// signer certificates (an http or https URL where the IACA's CRL is
+	// published).
+	CRLURL string
 }
 
 func (m *MdocSettings) defaults(dnsName string) error {
@@ -85,6 +89,11 @@ func (m *MdocSettings) defaults(dnsName string) error {
 	if m.DocumentSignerValidity == 0 {
 		m.DocumentSignerValidity = DefaultDocumentSignerValidity
 	}
+	if m.CRLURL != "" {
+		if u, err := url.Parse(m.CRLURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("keys: mdoc CRL URL %q is not an absolute http or https URL", m.CRLURL)
+		}
+	}
 	if m.IACAValidity < 0 || m.DocumentSignerValidity < 0 || m.DocumentSignerValidity > MaxDocumentSignerValidity {
 		return errors.New("keys: mdoc validities must be positive, the document signer's at most 457 days")
 	}
@@ -97,6 +106,9 @@ type CertificateParams struct {
 	Country    string
 	// IssuerURL is the issuerAltName URI.
 	IssuerURL string
+	// CRLURL, when set, becomes the cRLDistributionPoints extension (a
+	// document signer certificate only).
+	CRLURL    string
 	NotBefore time.Time
 	NotAfter  time.Time
 }
@@ -121,8 +133,10 @@ func IACACertificate(key *ecdsa.PrivateKey, p CertificateParams, rand io.Reader)
 // certificate for pub issued by the IACA (iacaCert, iacaKey) as ISO/IEC
 // 18013-5 Annex B (table B.3) describes it: subject CN and C, keyUsage
 // digitalSignature (critical), extKeyUsage id-mdlDS 1.0.18013.5.1.2
-// (critical), authority and subject key identifiers, issuerAltName. Its
-// validity must lie within the IACA's and not exceed 457 days.
+// (critical), authority and subject key identifiers, issuerAltName and,
+// when p.CRLURL is set, cRLDistributionPoints (one distribution point with
+// that URI as its full name, no reasons or cRLIssuer, as Annex B asks).
+// Its validity must lie within the IACA's and not exceed 457 days.
 func DocumentSignerCertificate(pub *ecdsa.PublicKey, p CertificateParams, iacaCert *x509.Certificate, iacaKey *ecdsa.PrivateKey, rand io.Reader) ([]byte, error) {
 	if iacaCert == nil || iacaKey == nil {
 		return nil, errors.New("keys: a document signer certificate needs the IACA certificate and key")
@@ -145,6 +159,9 @@ func DocumentSignerCertificate(pub *ecdsa.PublicKey, p CertificateParams, iacaCe
 	// Go marks extKeyUsage non-critical; Annex B wants it critical.
 	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidExtKeyUsage, Critical: true, Value: eku})
 	tmpl.AuthorityKeyId = iacaCert.SubjectKeyId
+	if p.CRLURL != "" {
+		tmpl.CRLDistributionPoints = []string{p.CRLURL}
+	}
 	return createCertificate(rand, tmpl, iacaCert, pub, iacaKey)
 }
 
@@ -263,7 +280,7 @@ func (r *Ring) generateDocumentSigner(iaca *entry, notBefore time.Time) (*Record
 		return nil, fmt.Errorf("keys: IACA %s expires before the document signer would start", iaca.rec.ID)
 	}
 	cert, err := DocumentSignerCertificate(&key.PublicKey, CertificateParams{
-		CommonName: r.subject + " document signer", Country: r.mdoc.Country, IssuerURL: r.mdoc.IssuerURL,
+		CommonName: r.subject + " document signer", Country: r.mdoc.Country, IssuerURL: r.mdoc.IssuerURL, CRLURL: r.mdoc.CRLURL,
 		NotBefore: certFrom, NotAfter: notAfter,
 	}, iacaCert, ls.key, r.rand)
 	if err != nil {

@@ -181,3 +181,70 @@ func TestDocumentSignerValidityLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestDocumentSignerCRLDistributionPoint checks that with a CRL URL the
+// document signer certificate carries cRLDistributionPoints (non-critical,
+// one distribution point whose full name is the URI, no reasons or
+// cRLIssuer: ISO/IEC 18013-5 Annex B), decoded by hand, and that without
+// one it has none; the IACA never has one.
+func TestDocumentSignerCRLDistributionPoint(t *testing.T) {
+	oidCRLDP := asn1.ObjectIdentifier{2, 5, 29, 31}
+	const crl = "https://pki.example.org/iaca.crl"
+	for _, url := range []string{crl, ""} {
+		s := dbtest.SQLite(t)
+		r, err := keys.NewRing(keys.Deps{Store: s, Sealer: newSealer(t, masterKey(1)), Now: newClock(t0).Now, DNSName: "issuer.example.org",
+			Mdoc: keys.MdocSettings{Country: "DE", IssuerURL: "https://issuer.example.org", CRLURL: url}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Ensure(context.Background(), keys.PurposeMdocDocumentSigner); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := r.Active(keys.PurposeMdocDocumentSigner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if critical, ok := extensions(t, r.IACACertificates()[0])[oidCRLDP.String()]; ok {
+			t.Errorf("the IACA has cRLDistributionPoints (critical %v)", critical)
+		}
+		cert := ds.Chain()[0]
+		critical, ok := extensions(t, cert)[oidCRLDP.String()]
+		if url == "" {
+			if ok {
+				t.Error("without a CRL URL the document signer has cRLDistributionPoints")
+			}
+			continue
+		}
+		if !ok || critical {
+			t.Fatalf("cRLDistributionPoints present %v critical %v, want present, not critical", ok, critical)
+		}
+		var raw []byte
+		for _, e := range cert.Extensions {
+			if e.Id.Equal(oidCRLDP) {
+				raw = e.Value
+			}
+		}
+		var points []asn1.RawValue // SEQUENCE OF DistributionPoint
+		if rest, err := asn1.Unmarshal(raw, &points); err != nil || len(rest) > 0 || len(points) != 1 {
+			t.Fatalf("cRLDistributionPoints: %d points, %v; want one", len(points), err)
+		}
+		var fields []asn1.RawValue // distributionPoint [0], reasons [1], cRLIssuer [2]
+		if _, err := asn1.UnmarshalWithParams(points[0].FullBytes, &fields, ""); err != nil {
+			t.Fatal(err)
+		}
+		if len(fields) != 1 || fields[0].Class != asn1.ClassContextSpecific || fields[0].Tag != 0 {
+			t.Fatalf("distribution point fields = %+v, want only distributionPoint [0] (no reasons, no cRLIssuer)", fields)
+		}
+		var fullName asn1.RawValue // DistributionPointName: fullName [0] GeneralNames
+		if _, err := asn1.Unmarshal(fields[0].Bytes, &fullName); err != nil || fullName.Tag != 0 {
+			t.Fatalf("distributionPoint is not a fullName: %+v %v", fullName, err)
+		}
+		var uri asn1.RawValue // GeneralName uniformResourceIdentifier [6]
+		if rest, err := asn1.Unmarshal(fullName.Bytes, &uri); err != nil || len(rest) > 0 || uri.Tag != 6 || string(uri.Bytes) != crl {
+			t.Errorf("fullName = %+v (%v), want one URI %s", uri, err, crl)
+		}
+	}
+	if _, err := keys.NewRing(keys.Deps{Store: dbtest.SQLite(t), Sealer: newSealer(t, masterKey(1)), Mdoc: keys.MdocSettings{CRLURL: "iaca.crl"}}); err == nil {
+		t.Error("NewRing accepted a relative CRL URL")
+	}
+}

@@ -242,19 +242,5 @@ func (r *Ring) graceOver(ctx context.Context, c candidate) (bool, error) {
 // issuedUnretired reports whether a document signer certificate iaca issued
 // belongs to a key that is not retired.
 func (r *Ring) issuedUnretired(iaca *entry, now time.Time) bool {
-	chain := iaca.signer.Chain()
-	if len(chain) == 0 {
-		return false
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, e := range r.keys {
-		if e.rec.Purpose != PurposeMdocDocumentSigner || retired(e.rec, now) {
-			continue
-		}
-		if ds := e.signer.Chain(); len(ds) > 0 && ds[0].CheckSignatureFrom(chain[0]) == nil {
-			return true
-		}
-	}
-	return false
+	return len(r.issuedBy(iaca, now)) > 0
 }

@@ -162,6 +162,30 @@ func (s *Service) Credentials(ctx context.Context, sel Selector) ([]Credential, 
 	return s.d.Store.StatusCredentials(ctx, sel)
 }
 
+// MaxPage is the most credentials CredentialsSignedBy returns at once, as
+// many as one bulk change takes.
+const MaxPage = 1000
+
+// CredentialsSignedBy returns a page of the credentials the key keyID
+// signed, in id order, starting after the id after ("" from the start);
+// limit is capped at MaxPage. next is the after of the next page, "" on
+// the last one.
+func (s *Service) CredentialsSignedBy(ctx context.Context, keyID, after string, limit int) (page []Credential, next string, err error) {
+	if keyID == "" {
+		return nil, "", nil
+	}
+	limit = min(max(limit, 1), MaxPage)
+	page, err = s.d.Store.StatusCredentialsSignedBy(ctx, keyID, after, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("status: credentials signed by %s: %w", keyID, err)
+	}
+	if len(page) > limit {
+		page = page[:limit]
+		next = page[limit-1].ID
+	}
+	return page, next, nil
+}
+
 // Counts tallies outcomes: changed, and skipped because the action did not
 // apply or the credential is unknown.
 func Counts(out []Outcome) (changed, skipped int) {

@@ -3,8 +3,10 @@
 // entry for every credential at an unpredictable index of a list with room
 // (§13.2, HAIP §6.1), changes entries when staff revoke, suspend or
 // unsuspend credentials (§7.1 status values VALID, INVALID, SUSPENDED), and
-// signs the Status List Token (§5.1, typ statuslist+jwt) that verifiers
-// fetch from the list's URI. Persistence is the Store interface (db).
+// signs the Status List Token that verifiers fetch from the list's URI, as
+// a JWT (§5.1, typ statuslist+jwt) or a CWT (§5.2, COSE_Sign1 with type
+// application/statuslist+cwt, cwt.go). Persistence is the Store interface
+// (db).
 //
 // No gin, gorm or templ here.
 package status

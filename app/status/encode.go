@@ -42,16 +42,27 @@ func Set(lst []byte, bits, index int, value byte) {
 // compressed with DEFLATE in the zlib format at the highest level (§4.1)
 // and base64url-encoded without padding (§4.2).
 func Compress(lst []byte) (string, error) {
-	var buf bytes.Buffer
-	w, err := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	b, err := CompressBytes(lst)
 	if err != nil {
 		return "", err
 	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// CompressBytes is the lst of a Status List Token in CBOR (§4.3): the
+// packed array compressed with DEFLATE in the zlib format at the highest
+// level, as a byte string.
+func CompressBytes(lst []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := w.Write(lst); err != nil {
-		return "", fmt.Errorf("status: compress: %w", err)
+		return nil, fmt.Errorf("status: compress: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("status: compress: %w", err)
+		return nil, fmt.Errorf("status: compress: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+	return buf.Bytes(), nil
 }

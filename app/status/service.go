@@ -75,6 +75,8 @@ type Service struct {
 
 	poolMu sync.Mutex
 	pool   []issuance.StatusEntry // reserved, not yet handed out
+
+	cwt cwtCache // signed CWT forms (cwt.go)
 }
 
 var _ issuance.StatusLists = (*Service)(nil)

@@ -145,4 +145,8 @@ type Store interface {
 	// StatusCredentials returns the status entries of the credentials sel
 	// selects (unknown ids are left out), in id order.
 	StatusCredentials(ctx context.Context, sel Selector) ([]Credential, error)
+	// StatusCredentialsSignedBy returns up to limit credentials signed by
+	// the key keyID whose id is after after ("" from the start), in id
+	// order.
+	StatusCredentialsSignedBy(ctx context.Context, keyID, after string, limit int) ([]Credential, error)
 }

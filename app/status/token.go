@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"credmint/app/issuance"
 	"credmint/app/keys"
 )
 
@@ -21,7 +22,10 @@ const (
 
 // Token is a signed Status List Token and what HTTP caching needs of it.
 type Token struct {
+	// JWT is the compact JWS of the JWT form (Service.Token); CWT the
+	// COSE_Sign1 of the CWT form (Service.CWT). One of them is set.
 	JWT       string
+	CWT       []byte
 	Version   int64
 	IssuedAt  time.Time
 	ExpiresAt time.Time
@@ -72,13 +76,20 @@ func (s *Service) fresh(t CachedToken, version int64, kid string, now time.Time)
 	if t.JWT == "" || t.Version != version || t.KeyID != kid {
 		return false
 	}
-	half := t.ExpiresAt.Sub(t.IssuedAt) / 2
-	return now.Before(t.IssuedAt.Add(half)) && !now.Before(t.IssuedAt.Add(-time.Minute))
+	return freshAt(t.IssuedAt, t.ExpiresAt, now)
+}
+
+// freshAt reports whether a token issued at iat and expiring at exp is in
+// the first half of its life at now (and not from a clock far ahead).
+func freshAt(iat, exp, now time.Time) bool {
+	half := exp.Sub(iat) / 2
+	return now.Before(iat.Add(half)) && !now.Before(iat.Add(-time.Minute))
 }
 
 // Refresh re-signs the tokens of every list that changed or is past half
-// its life, so that GETs rarely sign. It returns how many lists it
-// checked; errors of single lists are joined.
+// its life, so that GETs rarely sign: the JWT form of every list, and the
+// CWT form of the lists this process was asked for in that form. It
+// returns how many lists it checked; errors of single lists are joined.
 func (s *Service) Refresh(ctx context.Context) (int, error) {
 	ids, err := s.d.Store.StatusListIDs(ctx)
 	if err != nil {
@@ -87,6 +98,11 @@ func (s *Service) Refresh(ctx context.Context) (int, error) {
 	var errs []error
 	for _, id := range ids {
 		if _, err := s.Token(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, id := range s.cwt.ids() {
+		if _, err := s.CWT(ctx, id); err != nil && !errors.Is(err, issuance.ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}

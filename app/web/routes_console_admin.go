@@ -38,4 +38,6 @@ func (s *Server) adminRoutes(in *gin.RouterGroup) {
 	signing.POST("/csr", small, s.page(ch.CreateCSR))
 	signing.GET("/:id/csr.pem", s.page(ch.KeyCSR))
 	signing.POST("/:id/chain", small, s.page(ch.ImportKeyChain))
+	signing.GET("/:id/retire", s.page(ch.RetireKeyPage))
+	signing.POST("/:id/retire", small, s.page(ch.RetireKey))
 }

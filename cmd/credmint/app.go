@@ -207,11 +207,13 @@ func (a *app) wire(ctx context.Context) error {
 		Now:       a.now,
 		Events:    a.eventRelay,
 		Deferred:  a.store,
-		// Applicants and PreDraftClients serve deferred issuance.
-		Applicants:      applicantFacts{a},
-		PreDraftClients: preDraftClients(cfg),
-		StatusLists:     a.statusLists(),
-		Drafts:          cfg.Compat.Drafts, // draft request shapes from every wallet
+		// Applicants serve deferred issuance. DraftClients: the file's
+		// pre_1_0 wallets; wireAuthz replaces them with the wallet client
+		// registry (the file's and the console's).
+		Applicants:   applicantFacts{a},
+		DraftClients: issuance.DraftClientSet(preDraftClients(cfg)),
+		StatusLists:  a.statusLists(),
+		Drafts:       cfg.Compat.Drafts, // draft request shapes from every wallet
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ const keysUsage = `usage:
   credmint keys rotate --purpose P [--at 2026-05-01T00:00:00Z]
   credmint keys csr --purpose P --subject "CN=…,O=…,C=…" [--dns host]… [--out file.csr]
   credmint keys import-chain --key KID --file chain.pem [--activate-at 2026-05-01T00:00:00Z]
+  credmint keys retire --key KID [--reason "key compromised"] [--force] [--yes]
 purposes: credential, mdoc_document_signer, status_list, metadata (rotate also: mdoc_iaca)`
 
 // newKeyRing makes the key ring credmint uses, shaped by cfg's keys section.
@@ -34,6 +35,7 @@ func newKeyRing(cfg *config.Config, store keys.Store, sealer *keys.Sealer, now f
 		Mdoc: keys.MdocSettings{
 			Country: cfg.Keys.MdocIACACountry, IACAName: cfg.Keys.MdocIACAName, IssuerURL: cfg.PublicURL,
 			IACAValidity: cfg.Keys.MdocIACAValidity, DocumentSignerValidity: cfg.Keys.MdocDocumentSignerValidity,
+			CRLURL: cfg.Keys.MdocCRLURL,
 		},
 		Rotation: keys.RotationSettings{
 			// A superseded status list key stays published at least as
@@ -71,14 +73,17 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		at         = fs.String("at", "", "rotate: when the new key starts signing (RFC 3339; default now)")
 		subject    = fs.String("subject", "", `csr: subject distinguished name, e.g. "CN=issuer.example.org,O=Example,C=DE"`)
 		out        = fs.String("out", "", "csr: write the CSR to this file instead of stdout")
-		keyID      = fs.String("key", "", "import-chain: the key id (kid)")
+		keyID      = fs.String("key", "", "import-chain, retire: the key id (kid)")
 		file       = fs.String("file", "", "import-chain: PEM file with the chain, leaf first")
 		activateAt = fs.String("activate-at", "", "import-chain: when the key starts signing (RFC 3339; default now)")
+		reason     = fs.String("reason", "", "retire: why, for the audit log")
+		force      = fs.Bool("force", false, "retire: retire an IACA although document signer keys it issued are in use")
+		yes        = fs.Bool("yes", false, "retire: do it (without it, only say what would happen)")
 		dns        multiFlag
 	)
 	fs.Var(&dns, "dns", "csr: subjectAltName host (repeatable)")
 	switch sub {
-	case "list", "rotate", "csr", "import-chain":
+	case "list", "rotate", "csr", "import-chain", "retire":
 	default:
 		return errors.New(keysUsage)
 	}
@@ -153,8 +158,69 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "imported the chain of %s key %s (%s, issued by %s): signing from %s until %s\n",
 			k.Purpose, k.ID, k.Subject, k.Issuer, k.NotBefore.Format(time.RFC3339), k.NotAfter.Format(time.RFC3339))
 		return nil
+	case "retire":
+		if *keyID == "" {
+			return errors.New("keys retire needs --key")
+		}
+		return retireKey(ctx, ring, *keyID, keys.RetireOptions{Force: *force, Reason: *reason}, *yes, stdout)
 	}
 	return listKeys(ctx, ring, stdout)
+}
+
+// retireKey retires key id now (keys.Ring.Retire); without yes it only
+// says what would happen.
+func retireKey(ctx context.Context, ring *keys.Ring, id string, opts keys.RetireOptions, yes bool, stdout io.Writer) error {
+	plan, err := ring.PlanRetire(ctx, id)
+	if errors.Is(err, keys.ErrKeyNotFound) {
+		return fmt.Errorf("keys retire: no key %s that is not retired already (see credmint keys list)", id)
+	} else if err != nil {
+		return err
+	}
+	if !yes {
+		describeRetirement(stdout, plan)
+		if len(plan.Dependents) > 0 && !opts.Force {
+			return fmt.Errorf("keys retire: nothing changed; document signer keys issued by this IACA are in use (%s): retire them first, or add --force --yes", strings.Join(plan.Dependents, ", "))
+		}
+		return fmt.Errorf("keys retire: nothing changed; run again with --yes to retire %s", id)
+	}
+	res, err := ring.Retire(ctx, id, opts)
+	if errors.Is(err, keys.ErrKeyInUse) {
+		return fmt.Errorf("keys retire: %s: add --force to retire it anyway", strings.TrimPrefix(err.Error(), "keys: "))
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "retired %s key %s; it is no longer published\n", res.Key.Purpose, res.Key.ID)
+	if r := res.Replacement; r != nil {
+		fmt.Fprintf(stdout, "created %s key %s, signing from %s until %s\n", r.Purpose, r.ID, r.NotBefore.Format(time.RFC3339), r.NotAfter.Format(time.RFC3339))
+	}
+	if res.Key.ValidCredentials > 0 {
+		fmt.Fprintf(stdout, "%d unexpired credentials were signed by it; find them with GET /api/v1/credentials?signing_key_id=%s and revoke them with POST /api/v1/credentials/bulk\n",
+			res.Key.ValidCredentials, res.Key.ID)
+	}
+	return nil
+}
+
+// describeRetirement says what retiring the key of plan does.
+func describeRetirement(w io.Writer, plan keys.RetirePlan) {
+	k := plan.Key
+	fmt.Fprintf(w, "retiring %s key %s (%s) now:\n", k.Purpose, k.ID, k.State)
+	switch k.Purpose {
+	case keys.PurposeMdocIACA:
+		fmt.Fprintln(w, "- it is removed from /mdoc/iaca.pem; document signer certificates it issued stop verifying once relying parties drop it as a trust anchor")
+	case keys.PurposeMdocDocumentSigner:
+		fmt.Fprintln(w, "- relying parties that were told to distrust it reject the mdoc credentials it signed (its certificate travels in each credential)")
+	default:
+		fmt.Fprintln(w, "- it is removed from the JWKS: what it signed stops verifying once verifiers refresh the JWKS they cached")
+	}
+	if k.ValidCredentials > 0 {
+		fmt.Fprintf(w, "- it signed %d credentials that have not expired\n", k.ValidCredentials)
+	}
+	if plan.Replace {
+		fmt.Fprintf(w, "- it is the active %s key: a new one is created at once and signs from now\n", k.Purpose)
+	}
+	if len(plan.Dependents) > 0 {
+		fmt.Fprintf(w, "- document signer keys it issued are in use: %s (they need --force, and should be retired too)\n", strings.Join(plan.Dependents, ", "))
+	}
 }
 
 // openRing loads the keys without creating any.

@@ -188,8 +188,8 @@ func testStatusListEndToEnd(t *testing.T, h *harness) {
 	if res := h.do(http.MethodGet, uriA, map[string]string{"If-None-Match": etag}, nil); etag == "" || res.Status != http.StatusNotModified {
 		t.Errorf("conditional GET with ETag %q: got %d, want 304", etag, res.Status)
 	}
-	if res := h.do(http.MethodGet, uriA, map[string]string{"Accept": "application/statuslist+cwt"}, nil); res.Status != http.StatusNotAcceptable {
-		t.Errorf("GET asking only for the CWT form: got %d, want 406", res.Status)
+	if res := h.do(http.MethodGet, uriA, map[string]string{"Accept": "text/html"}, nil); res.Status != http.StatusNotAcceptable {
+		t.Errorf("GET asking for neither form: got %d, want 406", res.Status)
 	}
 	if res := h.getJSON(h.url + "/status/sl_unknown"); res.Status != http.StatusNotFound {
 		t.Errorf("unknown list: got %d, want 404", res.Status)
@@ -208,6 +208,23 @@ func testStatusListEndToEnd(t *testing.T, h *harness) {
 	if tok.res.Header.Get("ETag") == etag {
 		t.Error("the ETag did not change with the list")
 	}
+	t.Run("cwt", func(t *testing.T) {
+		cwt := fetchStatusListCWT(t, h, uriA, "application/statuslist+cwt")
+		if cwt.bits != tok.bits || !bytes.Equal(cwt.lst, tok.lst) || cwt.value(idxA) != 1 || cwt.value(idxB) != 0 {
+			t.Errorf("CWT: bits %d, entries %d %d; want the JWT's list (%d bits), 1 (INVALID) and 0", cwt.bits, cwt.value(idxA), cwt.value(idxB), tok.bits)
+		}
+		if cwt.res.Header.Get("ETag") == tok.res.Header.Get("ETag") {
+			t.Error("the CWT and JWT forms share an ETag")
+		}
+		if res := h.do(http.MethodGet, uriA, map[string]string{"If-None-Match": cwt.res.Header.Get("ETag"), "Accept": "application/statuslist+cwt"}, nil); res.Status != http.StatusNotModified {
+			t.Errorf("conditional GET of the CWT: got %d, want 304", res.Status)
+		}
+		// Preferred by quality; the JWT stays the default on a tie.
+		fetchStatusListCWT(t, h, uriA, "application/statuslist+jwt;q=0.5, application/statuslist+cwt")
+		if res := h.do(http.MethodGet, uriA, map[string]string{"Accept": "application/statuslist+cwt, application/statuslist+jwt"}, nil); res.Header.Get("Content-Type") != "application/statuslist+jwt" {
+			t.Errorf("Accept with both forms at q=1: Content-Type %q, want the JWT", res.Header.Get("Content-Type"))
+		}
+	})
 	res := api("unsuspend", a, "")
 	if res.Status != http.StatusConflict || res.errorCode(t) != "conflict" || !strings.Contains(string(res.Body), "revocation is final") {
 		t.Errorf("unsuspend a revoked credential: got %d %s, want 409 saying revocation is final", res.Status, res.Body)

@@ -75,14 +75,42 @@ func (h *Credentials) ShowCredential(c *gin.Context) error {
 	return nil
 }
 
+// defaultPage is how many credentials a page signed by one key holds
+// unless limit says otherwise.
+const defaultPage = 100
+
 // ListCredentials serves GET /api/v1/credentials?status_list=URI&index=N
-// (the credential at a status entry, as a verifier reports it) or
-// ?applicant_id=ID (every credential of an applicant).
+// (the credential at a status entry, as a verifier reports it),
+// ?applicant_id=ID (every credential of an applicant) or
+// ?signing_key_id=KID[&after=ID][&limit=N] (the credentials a key signed,
+// a page at a time in id order; next_after names the next page).
 func (h *Credentials) ListCredentials(c *gin.Context) error {
 	ctx := c.Request.Context()
-	var creds []status.Credential
-	uri, idx, applicant := c.Query("status_list"), c.Query("index"), c.Query("applicant_id")
+	var (
+		creds []status.Credential
+		next  string
+	)
+	uri, idx, applicant, keyID := c.Query("status_list"), c.Query("index"), c.Query("applicant_id"), c.Query("signing_key_id")
+	if n := btoi(uri != "" || idx != "") + btoi(applicant != "") + btoi(keyID != ""); n > 1 {
+		return &issuance.ValidationError{Fields: map[string]string{"status_list": "give one of status_list and index, applicant_id, or signing_key_id"}}
+	}
+	if keyID == "" && (c.Query("after") != "" || c.Query("limit") != "") {
+		return &issuance.ValidationError{Fields: map[string]string{"after": "after and limit page through signing_key_id"}}
+	}
 	switch {
+	case keyID != "":
+		limit := defaultPage
+		if l := c.Query("limit"); l != "" {
+			n, err := strconv.Atoi(l)
+			if err != nil || n < 1 || n > status.MaxPage {
+				return &issuance.ValidationError{Fields: map[string]string{"limit": "must be an integer from 1 to " + strconv.Itoa(status.MaxPage)}}
+			}
+			limit = n
+		}
+		var err error
+		if creds, next, err = h.status.CredentialsSignedBy(ctx, keyID, c.Query("after"), limit); err != nil {
+			return err
+		}
 	case uri != "" || idx != "":
 		n, err := strconv.Atoi(idx)
 		if uri == "" || err != nil || n < 0 {
@@ -102,15 +130,26 @@ func (h *Credentials) ListCredentials(c *gin.Context) error {
 			return err
 		}
 	default:
-		return &issuance.ValidationError{Fields: map[string]string{"status_list": "give status_list and index, or applicant_id"}}
+		return &issuance.ValidationError{Fields: map[string]string{"status_list": "give status_list and index, applicant_id, or signing_key_id"}}
 	}
 	out := make([]credentialView, len(creds))
 	for i := range creds {
 		out[i] = h.view(&creds[i])
 	}
+	body := gin.H{"credentials": out}
+	if next != "" {
+		body["next_after"] = next
+	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"credentials": out})
+	c.JSON(http.StatusOK, body)
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // statusChangeBody is the optional body of POST /credentials/{id}/revoke,

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -26,6 +27,8 @@ type KeyManager interface {
 	CertificateRequestPEM(id string) ([]byte, error)
 	ImportChain(ctx context.Context, id string, chainPEM []byte, activateAt time.Time) (keys.Info, error)
 	IACACertificates() []*x509.Certificate
+	PlanRetire(ctx context.Context, id string) (keys.RetirePlan, error)
+	Retire(ctx context.Context, id string, opts keys.RetireOptions) (keys.RetireResult, error)
 }
 
 // keyPurposes are the purposes offered by the rotation and CSR forms.
@@ -170,6 +173,59 @@ func (h *Handlers) ImportKeyChain(c *gin.Context) error {
 		return err
 	}
 	return h.redirect(c, "/console/keys", "Chain imported for "+k.Purpose+" key "+k.ID+" (issued by "+k.Issuer+"); it signs from "+k.NotBefore.UTC().Format("2006-01-02 15:04 UTC")+".")
+}
+
+type retireForm struct {
+	Reason string `form:"reason"`
+	Force  bool   `form:"force"`
+}
+
+// RetireKeyPage serves GET /console/keys/:id/retire: what retiring the key
+// now does, and the form that does it.
+func (h *Handlers) RetireKeyPage(c *gin.Context) error {
+	plan, err := h.Deps.Keys.PlanRetire(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, keys.ErrKeyNotFound) {
+		return h.redirect(c, "/console/keys", "!That key does not exist or is retired already.")
+	} else if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, keysview.Retire(keysview.RetireProps{Layout: h.Layout(c, "Retire a signing key"), Plan: plan}))
+}
+
+// RetireKey serves POST /console/keys/:id/retire: the key is retired now
+// and, if it was the one its purpose uses, replaced at once.
+func (h *Handlers) RetireKey(c *gin.Context) error {
+	var f retireForm
+	if err := c.ShouldBind(&f); err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	f.Reason = strings.TrimSpace(f.Reason)
+	if len(f.Reason) > 500 {
+		plan, err := h.Deps.Keys.PlanRetire(ctx, c.Param("id"))
+		if err != nil {
+			return h.redirect(c, "/console/keys", "!That key does not exist or is retired already.")
+		}
+		return render(c, http.StatusBadRequest, keysview.Retire(keysview.RetireProps{Layout: h.Layout(c, "Retire a signing key"), Plan: plan,
+			Reason: f.Reason, Errors: components.Errors{"reason": "Keep the reason under 500 characters."}}))
+	}
+	res, err := h.Deps.Keys.Retire(ctx, c.Param("id"), keys.RetireOptions{Force: f.Force, Reason: f.Reason})
+	switch {
+	case errors.Is(err, keys.ErrKeyNotFound):
+		return h.redirect(c, "/console/keys", "!That key does not exist or is retired already.")
+	case errors.Is(err, keys.ErrKeyInUse):
+		return h.redirect(c, "/console/keys/"+c.Param("id")+"/retire", "!Document signer keys issued by this IACA are in use: retire them first, or confirm that the IACA goes anyway.")
+	case err != nil:
+		return err
+	}
+	msg := "Key " + res.Key.ID + " (" + res.Key.Purpose + ") is retired and no longer published."
+	if r := res.Replacement; r != nil {
+		msg += " New " + r.Purpose + " key " + r.ID + " signs from now."
+	}
+	if n := res.Key.ValidCredentials; n > 0 {
+		msg += fmt.Sprintf(" It signed %d unexpired credentials: revoke them through the status list.", n)
+	}
+	return h.redirect(c, "/console/keys", msg)
 }
 
 // IACACertificates serves GET /console/keys/iaca.pem (and, in the web

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,54 +15,107 @@ import (
 	"credmint/app/status"
 )
 
-// StatusTokens gives the signed Status List Token of a list (status.Service).
+// StatusTokens gives the signed Status List Token of a list in either form
+// (status.Service).
 type StatusTokens interface {
 	Token(ctx context.Context, id string) (*status.Token, error)
+	CWT(ctx context.Context, id string) (*status.Token, error)
 }
 
 // StatusList returns the handler of GET /status/{id}, the list URI that
 // credentials reference (Token Status List -14 §8.1): the raw token as
-// application/statuslist+jwt, cacheable for its ttl but never past its exp,
-// with an ETag for conditional requests. 404 for an unknown list, 406 when
-// Accept rules out the JWT form (the CWT form is not served).
+// application/statuslist+jwt, or application/statuslist+cwt when Accept
+// prefers that form, cacheable for its ttl but never past its exp, with an
+// ETag for conditional requests. 404 for an unknown list, 406 when Accept
+// rules out both forms.
 func StatusList(svc StatusTokens, now func() time.Time) func(*gin.Context) error {
 	return func(c *gin.Context) error {
-		if !acceptsStatusJWT(c.GetHeader("Accept")) {
-			return &issuance.Error{Code: "not_acceptable", Description: "only " + status.MediaTypeJWT + " is served", Status: http.StatusNotAcceptable}
+		h := c.Writer.Header()
+		h.Set("Vary", "Accept")
+		form, ok := statusForm(c.GetHeader("Accept"))
+		if !ok {
+			return &issuance.Error{Code: "not_acceptable", Description: "a status list is served as " + status.MediaTypeJWT + " or " + status.MediaTypeCWT, Status: http.StatusNotAcceptable}
 		}
-		tok, err := svc.Token(c.Request.Context(), c.Param("id"))
+		var (
+			tok *status.Token
+			err error
+		)
+		if form == status.MediaTypeCWT {
+			tok, err = svc.CWT(c.Request.Context(), c.Param("id"))
+		} else {
+			tok, err = svc.Token(c.Request.Context(), c.Param("id"))
+		}
 		if err != nil {
 			return err
 		}
 		etag := fmt.Sprintf(`"%d-%d"`, tok.Version, tok.IssuedAt.Unix())
-		h := c.Writer.Header()
+		body := []byte(tok.JWT)
+		if form == status.MediaTypeCWT {
+			etag, body = fmt.Sprintf(`"c%d-%d"`, tok.Version, tok.IssuedAt.Unix()), tok.CWT
+		}
 		h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(tok.MaxAge(now())/time.Second)))
 		h.Set("ETag", etag)
-		h.Set("Vary", "Accept")
 		if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
 			c.Status(http.StatusNotModified)
 			return nil
 		}
-		c.Data(http.StatusOK, status.MediaTypeJWT, []byte(tok.JWT))
+		c.Data(http.StatusOK, form, body)
 		return nil
 	}
 }
 
-// acceptsStatusJWT reports whether an Accept header admits the JWT form
-// (no header admits everything).
-func acceptsStatusJWT(accept string) bool {
+// statusForm picks the form of a Status List Token an Accept header asks
+// for (RFC 9110 §12.5.1): each form gets the quality of the most specific
+// media range that matches it; the CWT form is served only when its
+// quality is higher, the JWT form (the default, and the answer to no
+// Accept at all) otherwise. ok is false when both qualities are zero.
+func statusForm(accept string) (form string, ok bool) {
 	if strings.TrimSpace(accept) == "" {
-		return true
+		return status.MediaTypeJWT, true
 	}
+	jwtQ, cwtQ := acceptQuality(accept, status.MediaTypeJWT, "application/jwt"), acceptQuality(accept, status.MediaTypeCWT, "application/cwt")
+	switch {
+	case cwtQ > jwtQ:
+		return status.MediaTypeCWT, true
+	case jwtQ > 0:
+		return status.MediaTypeJWT, true
+	}
+	return "", false
+}
+
+// acceptQuality is the quality accept gives to mt: that of the most
+// specific range matching it (mt or alias exactly, then application/*,
+// then */*), 0 when none does.
+func acceptQuality(accept, mt, alias string) float64 {
+	best, q := -1, 0.0
 	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil || params["q"] == "0" {
+		r, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
 			continue
 		}
-		switch mt {
-		case status.MediaTypeJWT, "application/*", "*/*", "application/jwt":
-			return true
+		spec := -1
+		switch r {
+		case mt, alias:
+			spec = 2
+		case "application/*":
+			spec = 1
+		case "*/*":
+			spec = 0
+		}
+		if spec < best || spec < 0 {
+			continue
+		}
+		rq := 1.0
+		if v, ok := params["q"]; ok {
+			if rq, err = strconv.ParseFloat(v, 64); err != nil || rq < 0 || rq > 1 {
+				continue
+			}
+		}
+		if spec > best {
+			best, q = spec, rq
+		} else {
+			q = max(q, rq)
 		}
 	}
-	return false
+	return q
 }
