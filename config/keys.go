@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+
+	"credmint/app/keys"
 )
 
 // KeysConfig tunes the signing keys' certificates and rotation (see
@@ -13,9 +15,14 @@ type KeysConfig struct {
 	// CertificateValidity is how long generated (self-signed) certificates
 	// are valid; default 17520h (two years).
 	CertificateValidity time.Duration `yaml:"certificate_validity" env:"CERTIFICATE_VALIDITY"`
-	// RotateBefore makes credmint rotate a generated key this long before
-	// its certificate expires (e.g. 720h); 0 turns automatic rotation off.
-	// Keys with an imported chain are never rotated automatically.
+	// AutoRotate (unset means true) rotates the keys credmint generated
+	// before their certificates expire; false leaves rotation to the
+	// operator (credmint keys rotate). Keys with an imported chain are
+	// never rotated automatically: they need a CSR.
+	AutoRotate *bool `yaml:"auto_rotate" env:"AUTO_ROTATE"`
+	// RotateBefore is how long before its certificate expires a generated
+	// key is rotated; default 720h (30 days), or a quarter of the shortest
+	// certificate validity when that is shorter.
 	RotateBefore time.Duration `yaml:"rotate_before" env:"ROTATE_BEFORE"`
 	// PublishAhead is how long an automatically rotated key is published
 	// before it signs (default 168h, 7 days); shorter than RotateBefore.
@@ -47,10 +54,33 @@ func (k *KeysConfig) defaults() {
 	if k.MdocIACACountry == "" {
 		k.MdocIACACountry = "US"
 	}
-	if k.RotateBefore > 0 && k.PublishAhead == 0 {
-		k.PublishAhead = 7 * 24 * time.Hour
+	if k.AutoRotate != nil && !*k.AutoRotate {
+		k.RotateBefore, k.PublishAhead = 0, 0
+		return
+	}
+	if k.RotateBefore == 0 {
+		// Rotating a quarter of a certificate's life before it ends leaves
+		// the successor three quarters of its own before it is due, so a
+		// short validity cannot make keys rotate back to back.
+		shortest := min(orDefault(k.CertificateValidity, keys.DefaultCertValidity),
+			orDefault(k.MdocDocumentSignerValidity, keys.DefaultDocumentSignerValidity),
+			orDefault(k.MdocIACAValidity, keys.DefaultIACAValidity))
+		k.RotateBefore = min(30*24*time.Hour, shortest/4)
+	}
+	if k.PublishAhead == 0 {
+		k.PublishAhead = min(7*24*time.Hour, k.RotateBefore/4)
 	}
 }
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// AutoRotation reports whether generated keys rotate automatically.
+func (k *KeysConfig) AutoRotation() bool { return k.RotateBefore > 0 }
 
 // validate checks the keys section.
 func (k *KeysConfig) validate() error {

@@ -52,3 +52,27 @@ func TestKeysConfigEnvironment(t *testing.T) {
 		t.Errorf("Keys = %+v, want rotate_before 720h, publish_ahead 168h, country DE", c.Keys)
 	}
 }
+
+func TestKeysAutoRotationDefaults(t *testing.T) {
+	day := 24 * time.Hour
+	off := false
+	for _, tc := range []struct {
+		name          string
+		in            KeysConfig
+		before, ahead time.Duration
+	}{
+		{"defaults", KeysConfig{}, 30 * day, 7 * day},
+		{"short certificates", KeysConfig{CertificateValidity: 20 * day}, 5 * day, 5 * day / 4},
+		{"explicit", KeysConfig{RotateBefore: 60 * day, PublishAhead: 10 * day}, 60 * day, 10 * day},
+		{"off", KeysConfig{AutoRotate: &off, RotateBefore: 60 * day}, 0, 0},
+	} {
+		k := tc.in
+		k.defaults()
+		if k.RotateBefore != tc.before || k.PublishAhead != tc.ahead {
+			t.Errorf("%s: rotate_before %s, publish_ahead %s; want %s, %s", tc.name, k.RotateBefore, k.PublishAhead, tc.before, tc.ahead)
+		}
+		if err := k.validate(); err != nil {
+			t.Errorf("%s: validate: %v", tc.name, err)
+		}
+	}
+}

@@ -264,6 +264,12 @@ func (s *Service) sign(ctx context.Context, tok *AccessToken, cfg *credential.Co
 	}
 	now := s.now()
 	iat, exp := validityWindow(now, cfg.Validity)
+	// A credential never outlives the certificate of the key that signed
+	// it: verifiers check the x5c / x5chain at presentation, and key
+	// rotation (app/keys) replaces keys before their certificates end.
+	if chain := signer.Chain(); len(chain) > 0 && exp.After(chain[0].NotAfter) {
+		exp = chain[0].NotAfter
+	}
 	notificationID, err := randomToken(s.Rand, 18)
 	if err != nil {
 		return nil, nil, err
