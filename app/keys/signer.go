@@ -8,9 +8,12 @@ import (
 
 // Purposes a signing key serves. One key is active per purpose.
 const (
-	// PurposeCredential signs credentials of the JOSE formats (dc+sd-jwt,
-	// jwt_vc_json).
+	// PurposeCredential signs SD-JWT VCs (dc+sd-jwt and the vc+sd-jwt
+	// draft twins).
 	PurposeCredential = "credential"
+	// PurposeCredentialJWTVC signs jwt_vc_json credentials, so the W3C
+	// credentials of a deployment rotate, and can be retired, on their own.
+	PurposeCredentialJWTVC = "credential_jwt_vc_json"
 	// PurposeMdocDocumentSigner signs mso_mdoc credentials; its
 	// certificate is a document signer certificate issued by the IACA.
 	PurposeMdocDocumentSigner = "mdoc_document_signer"

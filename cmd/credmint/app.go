@@ -128,7 +128,7 @@ type appOptions struct {
 
 // newAppWith is newApp with options.
 // signingPurposes are the key purposes the ring keeps an active key for.
-var signingPurposes = []string{keys.PurposeCredential, keys.PurposeMdocDocumentSigner, keys.PurposeStatusList, keys.PurposeMetadata}
+var signingPurposes = []string{keys.PurposeCredential, keys.PurposeCredentialJWTVC, keys.PurposeMdocDocumentSigner, keys.PurposeStatusList, keys.PurposeMetadata}
 
 func newAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptions) (*app, error) {
 	if o.now == nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"credmint/app/keys"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/json"
@@ -161,6 +162,9 @@ func checkJWTVC(t *testing.T, h *harness, jwt string) (header, payload map[strin
 		t.Fatalf("alg: got %v, want ES256", header["alg"])
 	}
 	pub := issuerKey(t, h, header["kid"])
+	if own, err := h.app.ring.Active(keys.PurposeCredentialJWTVC); err != nil || header["kid"] != own.KeyID() {
+		t.Errorf("kid %v: want the active %s key (%v)", header["kid"], keys.PurposeCredentialJWTVC, err)
+	}
 	if leaf := x5cLeaf(t, header); !leaf.PublicKey.(*ecdsa.PublicKey).Equal(pub) {
 		t.Fatal("x5c leaf certificate key differs from the published jwt-vc-issuer key")
 	}

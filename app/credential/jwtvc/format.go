@@ -49,16 +49,23 @@ const BaseType = "VerifiableCredential"
 const BindingDIDJWK = "did:jwk"
 
 // Format issues jwt_vc_json credentials. It implements credential.Format and
-// is stateless.
+// credential.KeyPurposer and is stateless.
 type Format struct{}
 
-var _ credential.Format = (*Format)(nil)
+var (
+	_ credential.Format      = (*Format)(nil)
+	_ credential.KeyPurposer = (*Format)(nil)
+)
 
 // New returns the jwt_vc_json format plugin.
 func New() *Format { return &Format{} }
 
 // ID returns FormatID.
 func (*Format) ID() string { return FormatID }
+
+// KeyPurpose returns keys.PurposeCredentialJWTVC: W3C credentials have a
+// signing key of their own.
+func (*Format) KeyPurpose() string { return keys.PurposeCredentialJWTVC }
 
 // Metadata returns the jwt_vc_json members of c's entry in
 // credential_configurations_supported: credential_definition.type, and with

@@ -33,7 +33,8 @@ type KeyManager interface {
 
 // keyPurposes are the purposes offered by the rotation and CSR forms.
 var keyPurposes = []components.Option{
-	{Value: keys.PurposeCredential, Label: "credential (SD-JWT VC, jwt_vc_json)"},
+	{Value: keys.PurposeCredential, Label: "credential (SD-JWT VC)"},
+	{Value: keys.PurposeCredentialJWTVC, Label: "credential (jwt_vc_json)"},
 	{Value: keys.PurposeMdocDocumentSigner, Label: "mdoc document signer"},
 	{Value: keys.PurposeStatusList, Label: "status list"},
 	{Value: keys.PurposeMetadata, Label: "signed metadata"},
