@@ -40,7 +40,7 @@ func (e *RedirectError) Error() string { return "authorization error " + e.Code 
 func (e *RedirectError) Location(issuer string) string {
 	q := url.Values{"error": {e.Code}, "iss": {issuer}}
 	if e.Description != "" {
-		q.Set("error_description", e.Description)
+		q.Set("error_description", issuance.SafeDescription(e.Description))
 	}
 	if e.State != "" {
 		q.Set("state", e.State)

@@ -204,7 +204,11 @@ func (s *Service) DeferredCredential(ctx context.Context, tok *AccessToken, req 
 // record.
 func (s *Service) collect(ctx context.Context, tok *AccessToken, d *DeferredRequest) (*CredentialResponse, error) {
 	cfg, err := s.Catalog.Configuration(ctx, d.ConfigurationID)
-	if err != nil {
+	if errors.Is(err, credential.ErrUnknownConfiguration) {
+		// Disabled or removed since the approval: nothing to poll for
+		// unless staff enable it again.
+		return nil, badRequest(CodeCredentialRequestDenied, "credential configuration %s is no longer issued", d.ConfigurationID)
+	} else if err != nil {
 		return nil, err
 	}
 	claims, err := s.deferredClaims(d)

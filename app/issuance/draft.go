@@ -296,6 +296,12 @@ func (s *Service) CredentialAnyShape(ctx context.Context, tok *AccessToken, r Dr
 		return nil, nil, err
 	}
 	if !draft {
+		if shape == ShapeID2 && len(r.Proofs) > 0 {
+			// A complete 1.0 request: to 1.0, proof is an unknown member,
+			// which it must ignore (SPEC §0).
+			resp, err := s.Credential(ctx, tok, r.CredentialRequest)
+			return resp, nil, err
+		}
 		return nil, nil, badRequest(CodeInvalidCredentialRequest, "this issuer implements OpenID4VCI 1.0: identify the credential with credential_configuration_id or credential_identifier and send proofs as {jwt: [...]}; the draft members proof and format are accepted only from wallets registered as pre-1.0")
 	}
 	resp, err := s.draftCredential(ctx, tok, r)

@@ -92,7 +92,7 @@ func (e *DraftError) Body() any {
 		Description     string `json:"error_description,omitempty"`
 		CNonce          string `json:"c_nonce"`
 		CNonceExpiresIn int    `json:"c_nonce_expires_in"`
-	}{e.Err.Code, e.Err.Description, e.CNonce, e.CNonceExpiresIn}
+	}{e.Err.Code, e.Err.PublicDescription(), e.CNonce, e.CNonceExpiresIn}
 }
 
 // draftError gives proof and nonce errors of a draft request a fresh nonce.

@@ -18,7 +18,7 @@ import (
 // draftConfigs are the configurations of the translation tests: an SD-JWT
 // with its vc+sd-jwt twin, a second SD-JWT of another type, an mdoc and two
 // jwt_vc_json configurations.
-func draftConfigs(t *testing.T) (*twinCatalog, []credential.Configuration) {
+func draftConfigs(t testing.TB) (*twinCatalog, []credential.Configuration) {
 	t.Helper()
 	c := &twinCatalog{Catalog: fakeCatalog{
 		{ID: "badge", Format: "dc+sd-jwt", VCT: "urn:x:badge", DraftTwin: true, Display: []credential.Display{{Name: "Badge"}}},

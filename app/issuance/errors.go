@@ -3,6 +3,7 @@ package issuance
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // OAuth 2.0 (RFC 6749 §5.2, RFC 6750 §3.1, RFC 9396) and OID4VCI 1.0 (§8.3.1.2,
@@ -47,6 +48,33 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+// PublicDescription is Description as it may be sent as error_description:
+// RFC 6749 §5.2 (and OID4VCI 1.0 §8.3.1.2) allow only printable ASCII
+// without '"' and '\' (%x20-21 / %x23-5B / %x5D-7E). Descriptions quote
+// wallet input, so a double quote becomes a single one and every other
+// character outside that set (a backslash, control characters, non-ASCII)
+// becomes '?'.
+func (e *Error) PublicDescription() string { return safeDescription(e.Description) }
+
+// SafeDescription maps s into the character set RFC 6749 §5.2 allows in
+// error_description (%x20-21 / %x23-5B / %x5D-7E): double quotes become
+// single ones, backslashes, controls and non-ASCII become '?'. The
+// authorization server's redirect errors use it too.
+func SafeDescription(s string) string { return safeDescription(s) }
+
+// safeDescription maps s into the error_description character set.
+func safeDescription(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r < 0x20 || r > 0x7e || r == '\\':
+			return '?'
+		}
+		return r
+	}, s)
+}
 
 func newError(status int, code, format string, args ...any) *Error {
 	return &Error{Code: code, Description: fmt.Sprintf(format, args...), Status: status}

@@ -36,12 +36,12 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	switch {
 	case errors.As(err, &pe):
 		if pe.Status == http.StatusUnauthorized && pe.Code == issuance.CodeInvalidToken {
-			c.Header("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+wire.Quote(pe.Description)+`"`)
+			c.Header("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+wire.Quote(pe.PublicDescription())+`"`)
 		}
 		if pe.Status == http.StatusForbidden && pe.Code == issuance.CodeInsufficientScope {
 			c.Header("WWW-Authenticate", `Bearer error="insufficient_scope"`)
 		}
-		c.AbortWithStatusJSON(pe.Status, wire.Body{Error: pe.Code, Description: pe.Description})
+		c.AbortWithStatusJSON(pe.Status, wire.Body{Error: pe.Code, Description: pe.PublicDescription()})
 	case errors.As(err, &ve):
 		c.AbortWithStatusJSON(http.StatusBadRequest, wire.Body{Error: issuance.CodeInvalidRequest, Description: "the request has invalid fields", Fields: ve.Fields})
 	case errors.As(err, &mbe):

@@ -56,6 +56,9 @@ func TestCredentialEndpointErrors(t *testing.T) {
 			return map[string]any{"credential_identifier": "staff_badge", "proofs": proofWith(proofOpts{})}
 		}, 400, "invalid_credential_request"},
 		{"unknown configuration", func() map[string]any { return map[string]any{"credential_configuration_id": "nope"} }, 400, "unknown_credential_configuration"},
+		{"unknown configuration quoted in the description", func() map[string]any {
+			return map[string]any{"credential_configuration_id": "a\"b\\c\né"}
+		}, 400, "unknown_credential_configuration"},
 		{"configuration not covered by the token", func() map[string]any { return map[string]any{"credential_configuration_id": "address_card"} }, 403, "insufficient_scope"},
 		{"encryption requested", func() map[string]any {
 			return map[string]any{"credential_configuration_id": "staff_badge", "credential_response_encryption": map[string]any{"enc": "A256GCM"}}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"credmint/app/audit"
 	"credmint/app/credential"
 	"credmint/app/issuance"
 	"credmint/config"
@@ -296,4 +297,34 @@ func TestDeferredReviewRules(t *testing.T) {
 	if err != nil || len(d.Reasons) != 1 || d.Reasons[0] != credential.ReviewRuleNoApplicantMatch {
 		t.Fatalf("reasons: got %+v, %v", d, err)
 	}
+}
+
+// TestDeferredConfigurationDisabledAfterApproval: a configuration disabled
+// between approval and collection gives the wallet 400
+// credential_request_denied, not a server error; enabled again, the poll
+// delivers.
+func TestDeferredConfigurationDisabledAfterApproval(t *testing.T) {
+	h := newHarness(t, withReview(credential.ReviewManual, false))
+	f, p := deferredStart(t, h, newWallet(t, h), nil)
+	if res := h.admin("/deferred/"+p.TransactionID+"/approve", nil); res.Status != http.StatusOK {
+		t.Fatalf("approve: got %d\n%s", res.Status, res.Body)
+	}
+	ctx := context.Background()
+	setDisabled := func(disabled bool) {
+		t.Helper()
+		c, err := h.app.store.CredentialConfiguration(ctx, "staff_badge")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Disabled = disabled
+		ev := audit.Event{At: h.clock.Now(), Actor: audit.Actor{Kind: audit.ActorSystem}, Action: "credential_configuration.disabled", SubjectType: "credential_configuration", SubjectID: c.ID}
+		if err := h.app.store.SaveCredentialConfiguration(ctx, c, ev); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Advance(5 * time.Second) // past the catalog's cache
+	}
+	setDisabled(true)
+	wantError(t, poll(h, f, p.TransactionID), http.StatusBadRequest, issuance.CodeCredentialRequestDenied)
+	setDisabled(false)
+	collectAndCheck(t, h, f, p.TransactionID)
 }

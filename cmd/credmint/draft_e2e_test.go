@@ -175,6 +175,13 @@ func TestDraftWalletEndToEnd(t *testing.T) {
 	if code := res.errorCode(t); res.Status != http.StatusBadRequest || code != "invalid_credential_request" || !strings.Contains(string(res.Body), "1.0") {
 		t.Fatalf("draft shape from a 1.0 wallet: got %d %s, want 400 invalid_credential_request asking for 1.0", res.Status, res.Body)
 	}
+	// A complete 1.0 request with a stray proof member: 1.0 ignores
+	// unknown members, so it is served as 1.0.
+	res = f10.request(t, h, map[string]any{"credential_configuration_id": "staff_badge", "proof": map[string]any{"proof_type": "jwt", "jwt": "x"}})
+	res.JSON(t, &cred10)
+	if res.Status != http.StatusOK || cred10.Credentials == nil || cred10.CNonce != "" {
+		t.Fatalf("1.0 request with an unknown proof member: got %d %s, want a 1.0 answer", res.Status, res.Body)
+	}
 
 	// An offer may name the twin; a 1.0 wallet may ask for it by id.
 	body := staffBadgeOffer()

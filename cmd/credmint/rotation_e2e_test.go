@@ -201,3 +201,52 @@ func TestSignedMetadataEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestJWTVCKeyRotation: jwt_vc_json credentials have a signing key of their
+// own (keys.PurposeCredentialJWTVC); rotating it leaves the SD-JWT key
+// alone, and a diploma signed before and one signed after the rotation
+// both verify with the keys /.well-known/jwt-vc-issuer publishes.
+func TestJWTVCKeyRotation(t *testing.T) {
+	h := newHarness(t, withDiplomaJWTVC("2.0", false))
+	issue := func() string {
+		t.Helper()
+		w := newWallet(t, h)
+		claims := map[string]any{"given_name": "Ada", "family_name": "Lovelace", "degree": map[string]any{"name": "BSc"}}
+		f := startFlow(t, h, w, h.createOffer(map[string]any{"credential_configuration_ids": []string{"diploma"}, "claims": claims}), nil)
+		proof := w.proof(f.md.CredentialIssuer, w.nonce(f.md.NonceEndpoint), proofOpts{iat: h.clock.Now()})
+		res := f.request(t, h, map[string]any{"credential_configuration_id": "diploma", "proofs": map[string]any{"jwt": []string{proof}}})
+		var cred credentialJSON
+		res.JSON(t, &cred)
+		if res.Status != http.StatusOK || len(cred.Credentials) != 1 {
+			t.Fatalf("credential: got %d\n%s", res.Status, res.Body)
+		}
+		return cred.Credentials[0].Credential
+	}
+	kid := func(jwt string) string {
+		var header map[string]any
+		decodeSegment(t, strings.Split(jwt, ".")[0], &header)
+		s, _ := header["kid"].(string)
+		return s
+	}
+	before := issue()
+	sdjwtKey, err := h.app.ring.Active(keys.PurposeCredential)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := h.app.ring.Rotate(context.Background(), keys.PurposeCredentialJWTVC, h.clock.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	h.clock.Advance(time.Hour + time.Second)
+	after := issue()
+	if kid(before) == next.ID || kid(after) != next.ID {
+		t.Fatalf("kids before/after the rotation: %s / %s, want the old key then %s", kid(before), kid(after), next.ID)
+	}
+	if now, err := h.app.ring.Active(keys.PurposeCredential); err != nil || now.KeyID() != sdjwtKey.KeyID() {
+		t.Errorf("the dc+sd-jwt key changed with the jwt_vc_json rotation: %v", err)
+	}
+	for name, jwt := range map[string]string{"before": before, "after": after} {
+		verifyES256(t, jwt, issuerKey(t, h, kid(jwt)))
+		t.Logf("%s the rotation: signed by %s, verified with the published key", name, kid(jwt))
+	}
+}

@@ -19,6 +19,14 @@ func assertError(t *testing.T, res *response, status int, code string) {
 	if got := res.errorCode(t); got != code {
 		t.Fatalf("error: got %q, want %q\n%s", got, code, res.Body)
 	}
+	var body struct {
+		Description string `json:"error_description"`
+	}
+	res.JSON(t, &body)
+	// RFC 6749 §5.2, OID4VCI 1.0 §8.3.1.2: %x20-21 / %x23-5B / %x5D-7E.
+	if i := strings.IndexFunc(body.Description, func(r rune) bool { return r < 0x20 || r > 0x7e || r == '"' || r == '\\' }); i >= 0 {
+		t.Errorf("error_description %q has %q, outside the characters RFC 6749 §5.2 allows", body.Description, body.Description[i:i+1])
+	}
 	if !strings.Contains(res.Header.Get("Cache-Control"), "no-store") {
 		t.Errorf("Cache-Control: got %q, want no-store", res.Header.Get("Cache-Control"))
 	}

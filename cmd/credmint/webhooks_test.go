@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -74,6 +77,14 @@ func checkSigned(t *testing.T, h *harness, d hookDelivery) {
 	t.Helper()
 	if err := delivery.VerifySignature([]byte(hookSecret), d.Header, d.Raw, h.app.now(), 5*time.Minute); err != nil {
 		t.Errorf("signature of %s: %v", d.Body.Type, err)
+	}
+	// The documented scheme (docs/webhooks.md), recomputed without
+	// credmint code: sha256=hex(HMAC-SHA256(secret, timestamp "." body)).
+	mac := hmac.New(sha256.New, []byte(hookSecret))
+	mac.Write([]byte(d.Header.Get("X-Credmint-Timestamp") + "."))
+	mac.Write(d.Raw)
+	if got, want := d.Header.Get("X-Credmint-Signature"), "sha256="+hex.EncodeToString(mac.Sum(nil)); got != want {
+		t.Errorf("X-Credmint-Signature of %s: got %q, want %q", d.Body.Type, got, want)
 	}
 	if got := d.Header.Get(webhooks.HeaderEvent); got != d.Body.Type {
 		t.Errorf("%s: got %q, want %q", webhooks.HeaderEvent, got, d.Body.Type)

@@ -57,7 +57,7 @@ func StatusList(svc StatusTokens, now func() time.Time) func(*gin.Context) error
 		}
 		h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(tok.MaxAge(now())/time.Second)))
 		h.Set("ETag", etag)
-		if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+		if etagMatches(c.GetHeader("If-None-Match"), etag) {
 			c.Status(http.StatusNotModified)
 			return nil
 		}
@@ -76,6 +76,15 @@ func StatusList(svc StatusTokens, now func() time.Time) func(*gin.Context) error
 		c.Data(http.StatusOK, form, body)
 		return nil
 	}
+}
+
+// etagMatches reports whether an If-None-Match header names etag (weak
+// comparison, so W/ prefixes match too) or is "*" (RFC 9110 §13.1.2). The
+// ETags include their quotes, so a substring test matches only a whole
+// entity tag, never another version or form of the list.
+func etagMatches(inm, etag string) bool {
+	inm = strings.TrimSpace(inm)
+	return inm == "*" || inm != "" && strings.Contains(inm, etag)
 }
 
 // gzipMin is the smallest JWT worth compressing: the base64url text of a
