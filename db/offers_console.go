@@ -230,14 +230,22 @@ type batchRow struct {
 
 func (batchRow) TableName() string { return "offer_batches" }
 
+// batchSelection is the JSON of offer_batches.selection: the applicants a
+// batch selects, and the grant of its offers ("" for pre-authorized codes,
+// absent in batches stored before batches could use the login).
+type batchSelection struct {
+	applicants.Filter
+	Grant string `json:"grant,omitempty"`
+}
+
 func (r *batchRow) batch() (*delivery.Batch, error) {
-	var sel applicants.Filter
+	var sel batchSelection
 	if err := decodeJSON("offer_batches.selection", &r.Selection, &sel); err != nil {
 		return nil, err
 	}
 	return &delivery.Batch{
-		ID: r.ID, Selection: sel, State: r.State, Total: r.Total, Created: r.CreatedCount, Skipped: r.SkippedCount,
-		Order: delivery.Order{DeliveryChannel: r.DeliveryChannel, TxCodeChannel: r.TxCodeChannel, ExpiresIn: time.Duration(r.ExpiresInSeconds) * time.Second},
+		ID: r.ID, Selection: sel.Filter, State: r.State, Total: r.Total, Created: r.CreatedCount, Skipped: r.SkippedCount,
+		Order: delivery.Order{DeliveryChannel: r.DeliveryChannel, TxCodeChannel: r.TxCodeChannel, ExpiresIn: time.Duration(r.ExpiresInSeconds) * time.Second, Grant: sel.Grant},
 		After: r.AfterApplicant, LastError: r.LastError, CreatedBy: r.CreatedBy,
 		CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt), FinishedAt: fromDBPtr(r.FinishedAt),
 	}, nil
@@ -245,7 +253,7 @@ func (r *batchRow) batch() (*delivery.Batch, error) {
 
 // CreateBatch inserts b and writes ev, in one transaction.
 func (s *Store) CreateBatch(ctx context.Context, b *delivery.Batch, ev audit.Event) error {
-	sel, err := encodeJSON("offer_batches.selection", b.Selection)
+	sel, err := encodeJSON("offer_batches.selection", batchSelection{Filter: b.Selection, Grant: b.Order.Grant})
 	if err != nil {
 		return err
 	}

@@ -426,6 +426,23 @@ func TestMarkPrinted(t *testing.T) {
 	})
 }
 
+// TestOfferBatchGrant: a batch of offers with the login keeps its grant
+// (stored with the selection) and its selection.
+func TestOfferBatchGrant(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := t.Context()
+		login := &delivery.Batch{ID: "bat-login", Selection: applicants.Filter{ConfigurationID: "cfg", Query: "an"}, State: delivery.BatchDone,
+			Order:     delivery.Order{DeliveryChannel: "print", TxCodeChannel: "none", Grant: issuance.GrantAuthorizationCode},
+			CreatedBy: "staff-1", CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateBatch(ctx, login, batchEvent("offer_batch.started")); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Batch(ctx, "bat-login"); err != nil || got.Order.Grant != issuance.GrantAuthorizationCode || got.Selection != login.Selection {
+			t.Errorf("batch with login round trip: %+v, %v", got, err)
+		}
+	})
+}
+
 func TestOfferBatches(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *db.Store) {
 		ctx := t.Context()
@@ -439,7 +456,7 @@ func TestOfferBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Selection.ImportJobID != "imp-1" || got.Order.ExpiresIn != 48*time.Hour || got.Order.TxCodeChannel != "sms" {
+		if got.Selection.ImportJobID != "imp-1" || got.Order.ExpiresIn != 48*time.Hour || got.Order.TxCodeChannel != "sms" || got.Order.Grant != "" {
 			t.Errorf("batch round trip: %+v", got)
 		}
 		if _, err := s.ClaimBatch(ctx, "p2", t0.Add(time.Second), t0.Add(time.Minute)); !errors.Is(err, issuance.ErrNotFound) {

@@ -25,6 +25,9 @@ type ConsentView struct {
 	// host, or the scheme alone for a custom scheme), for the page's
 	// Content-Security-Policy form-action.
 	RedirectOrigin string
+	// Locale is the language the names are in, chosen among the display
+	// locales of the credentials: the page's own words follow it.
+	Locale string
 }
 
 // ConsentCredential is one credential on the consent page.
@@ -33,14 +36,18 @@ type ConsentCredential struct {
 	Claims []ConsentClaim
 }
 
-// ConsentClaim is one claim with its value.
+// ConsentClaim is one claim with its value. A yes/no claim has Bool set
+// (Value is then "yes" or "no"), so the page can say it in its language.
 type ConsentClaim struct {
 	Label, Value string
+	Bool         *bool
 }
 
 // Consent returns the consent page of request id for this browser (OID4VCI
-// §15.1: the person sees what will be issued, to whom).
-func (s *Service) Consent(ctx context.Context, id string, browser Browser) (*ConsentView, error) {
+// §15.1: the person sees what will be issued, to whom), with the names of
+// the credentials and claims in the display locale acceptLanguage (the
+// browser's Accept-Language header) prefers, else in the issuer's locale.
+func (s *Service) Consent(ctx context.Context, id string, browser Browser, acceptLanguage string) (*ConsentView, error) {
 	r, err := s.consentRequest(ctx, id, browser)
 	if err != nil {
 		return nil, err
@@ -53,12 +60,22 @@ func (s *Service) Consent(ctx context.Context, id string, browser Browser) (*Con
 	if cl := s.Clients.Lookup(ctx, r.ClientID, r.RedirectURI); cl != nil {
 		v.ClientName, v.ClientRegistered = cl.Name, cl.Registered
 	}
-	for _, cid := range r.ConfigurationIDs {
-		cfg, err := s.Catalog.Configuration(ctx, cid)
-		if err != nil {
+	configs := make([]*credential.Configuration, len(r.ConfigurationIDs))
+	var locales []string
+	for i, cid := range r.ConfigurationIDs {
+		if configs[i], err = s.Catalog.Configuration(ctx, cid); err != nil {
 			return nil, s.internal(r, err)
 		}
-		v.Credentials = append(v.Credentials, ConsentCredential{Name: displayName(cfg), Claims: consentClaims(cfg, datasets[cid])})
+		for _, l := range configs[i].DisplayLocales() {
+			if !slices.Contains(locales, l) {
+				locales = append(locales, l)
+			}
+		}
+	}
+	v.Locale = credential.BestLocale(acceptLanguage, locales, s.Locale)
+	for i, cfg := range configs {
+		v.Credentials = append(v.Credentials, ConsentCredential{Name: cfg.DisplayIn(v.Locale).Name,
+			Claims: consentClaims(cfg, datasets[r.ConfigurationIDs[i]], v.Locale)})
 	}
 	return v, nil
 }
@@ -119,9 +136,10 @@ func (s *Service) consentRequest(ctx context.Context, id string, browser Browser
 	return r, nil
 }
 
-// consentClaims lists the claims of a dataset as label and value, objects
-// flattened to their members, in the configuration's order of claims.
-func consentClaims(cfg *credential.Configuration, data map[string]any) []ConsentClaim {
+// consentClaims lists the claims of a dataset as label (in locale) and
+// value, objects flattened to their members, in the configuration's order
+// of claims.
+func consentClaims(cfg *credential.Configuration, data map[string]any, locale string) []ConsentClaim {
 	type row struct {
 		path  []string
 		value any
@@ -156,14 +174,19 @@ func consentClaims(cfg *credential.Configuration, data map[string]any) []Consent
 	})
 	out := make([]ConsentClaim, len(rows))
 	for i, r := range rows {
-		out[i] = ConsentClaim{Label: claimLabel(cfg, r.path), Value: describeValue(r.value)}
+		out[i] = ConsentClaim{Label: claimLabel(cfg, r.path, locale), Value: describeValue(r.value)}
+		if b, ok := r.value.(bool); ok {
+			out[i].Bool = &b
+		}
 	}
 	return out
 }
 
-// claimLabel is the display name of the claim at path, else its path.
-func claimLabel(cfg *credential.Configuration, path []string) string {
-	for _, cl := range cfg.Claims {
+// claimLabel is the display name of the claim at path in locale, else its
+// path.
+func claimLabel(cfg *credential.Configuration, path []string, locale string) string {
+	for i := range cfg.Claims {
+		cl := &cfg.Claims[i]
 		if len(cl.Path) != len(path) {
 			continue
 		}
@@ -174,12 +197,8 @@ func claimLabel(cfg *credential.Configuration, path []string) string {
 				break
 			}
 		}
-		if same {
-			for _, d := range cl.Display {
-				if d.Name != "" {
-					return d.Name
-				}
-			}
+		if name := cl.NameIn(locale); same && name != "" {
+			return name
 		}
 	}
 	return strings.Join(path, ".")

@@ -85,8 +85,19 @@ func TestConsentClaims(t *testing.T) {
 		{Path: []any{"address", "locality"}, Display: []credential.ClaimDisplay{{Name: "Town"}}},
 	}}
 	data := map[string]any{"zeta": true, "address": map[string]any{"locality": "London", "street": "1 Lane"}, "given_name": "Ada", "tags": []any{"a", json.Number("2")}}
-	want := []ConsentClaim{{"First name", "Ada"}, {"Town", "London"}, {"address.street", "1 Lane"}, {"tags", "a, 2"}, {"zeta", "yes"}}
-	if diff := cmp.Diff(want, consentClaims(cfg, data)); diff != "" {
+	yes := true
+	want := []ConsentClaim{{"First name", "Ada", nil}, {"Town", "London", nil}, {"address.street", "1 Lane", nil}, {"tags", "a, 2", nil}, {"zeta", "yes", &yes}}
+	if diff := cmp.Diff(want, consentClaims(cfg, data, "en")); diff != "" {
 		t.Errorf("consentClaims (-want +got):\n%s", diff)
+	}
+	// Names in the chosen locale, else without a locale, else the path.
+	cfg.Claims[0].Display = []credential.ClaimDisplay{{Name: "First name", Locale: "en"}, {Name: "Vorname", Locale: "de"}}
+	cfg.Claims[2].Display = append(cfg.Claims[2].Display, credential.ClaimDisplay{Name: "Ville", Locale: "fr"})
+	got := consentClaims(cfg, data, "de-AT")
+	if got[0].Label != "Vorname" || got[1].Label != "Town" || got[2].Label != "address.street" {
+		t.Errorf("consentClaims in de-AT: got labels %q, %q, %q; want Vorname, Town, address.street", got[0].Label, got[1].Label, got[2].Label)
+	}
+	if got := consentClaims(cfg, data, "fr"); got[0].Label != "First name" || got[1].Label != "Ville" {
+		t.Errorf("consentClaims in fr: got labels %q, %q; want First name (the first), Ville", got[0].Label, got[1].Label)
 	}
 }

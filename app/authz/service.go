@@ -68,6 +68,9 @@ type Deps struct {
 	// Issuer is the Credential Issuer Identifier, which is also this
 	// authorization server's issuer (RFC 8414, RFC 9207).
 	Issuer string
+	// Locale is the issuer's language (issuer.locale), for the consent
+	// page when the browser prefers none of the credentials' locales.
+	Locale string
 	Policy Policy
 	Log    *slog.Logger
 	Now    func() time.Time
@@ -95,6 +98,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Locale == "" {
+		d.Locale = "en"
 	}
 	p := &d.Policy
 	for _, v := range []struct {

@@ -124,8 +124,10 @@ func (m *Manager) Create(ctx context.Context, c *Configuration) error {
 }
 
 // Update validates c and replaces the stored configuration with its id,
-// keeping its disabled state (SetDisabled changes that). The audit event
-// names the top-level fields that changed.
+// keeping its disabled state (SetDisabled changes that). c is the whole
+// configuration: an upstream login mapping (upstream_claims,
+// applicant_match, no_match) it lacks is removed. The audit event names
+// the top-level fields that changed.
 func (m *Manager) Update(ctx context.Context, c *Configuration) error {
 	if m.IsFileManaged(c.ID) {
 		return ErrFileManaged
@@ -135,11 +137,6 @@ func (m *Manager) Update(ctx context.Context, c *Configuration) error {
 		return err
 	}
 	c.Disabled = old.Disabled
-	if c.UpstreamClaims == nil && c.ApplicantMatch == nil && c.NoMatch == "" {
-		// The console's form does not edit the upstream login mapping:
-		// keep it.
-		c.UpstreamClaims, c.ApplicantMatch, c.NoMatch = old.UpstreamClaims, old.ApplicantMatch, old.NoMatch
-	}
 	if err := m.Check(c); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,12 +58,17 @@ const batchLease = 2 * time.Minute
 
 // StartBatch records a batch for the applicants sel selects; the batch
 // worker creates the offers.
+//
+// With o.Grant issuance.GrantAuthorizationCode every offer carries its own
+// issuer_state (OID4VCI 1.0 §4.1.1), bound to its applicant, and no PIN.
 func (s *Service) StartBatch(ctx context.Context, sel applicants.Filter, o Order) (*Batch, error) {
-	if o.Grant != "" {
-		return nil, &issuance.ValidationError{Fields: map[string]string{"grant": "offers with a login are made one applicant at a time for now"}}
-	}
+	o = o.normalized()
 	if err := s.Check(o); err != nil {
 		return nil, err
+	}
+	if o.Grant == issuance.GrantAuthorizationCode && s.Issuance.CodeGrant == nil {
+		// Checked here: in the batch, every offer would be skipped.
+		return nil, &issuance.ValidationError{Fields: map[string]string{"grant": "this issuer has no authorization endpoint (configure upstream_oidc)"}}
 	}
 	if sel.ImportJobID == "" && sel.ConfigurationID == "" {
 		return nil, &issuance.ValidationError{Fields: map[string]string{"selection": "choose an import or a credential configuration"}}
@@ -75,7 +81,7 @@ func (s *Service) StartBatch(ctx context.Context, sel applicants.Filter, o Order
 	b := &Batch{ID: id, Selection: sel, Order: o, State: BatchRunning, CreatedBy: audit.ActorFrom(ctx).ID, CreatedAt: now, UpdatedAt: now}
 	ev := audit.New(ctx, now, "offer_batch.started", "offer_batch", id, map[string]string{
 		"import_job_id": sel.ImportJobID, "configuration_id": sel.ConfigurationID,
-		"delivery_channel": o.DeliveryChannel, "tx_code_channel": o.TxCodeChannel,
+		"delivery_channel": o.DeliveryChannel, "tx_code_channel": o.TxCodeChannel, "grant": cmp.Or(o.Grant, issuance.GrantPreAuthorizedCode),
 	})
 	if err := s.Store.CreateBatch(ctx, b, ev); err != nil {
 		return nil, err

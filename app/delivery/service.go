@@ -107,8 +107,8 @@ type Order struct {
 	ExpiresIn time.Duration
 	// Grant is "" (a pre-authorized code) or
 	// issuance.GrantAuthorizationCode: the person logs in from the wallet,
-	// so the offer has no PIN and TxCodeChannel is none. Batches make
-	// pre-authorized offers only.
+	// so the offer has no PIN and TxCodeChannel is none. A batch's offers
+	// all have the same grant.
 	Grant string
 }
 

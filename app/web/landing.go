@@ -5,13 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"slices"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/credential"
 	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/qr"
@@ -34,7 +32,7 @@ func (s *Server) landing(c *gin.Context) {
 	switch {
 	case errors.Is(err, issuance.ErrNotFound):
 		status = http.StatusNotFound
-		lang := bestLocale(c.GetHeader("Accept-Language"), landing.Languages, s.deps.Delivery.Locale)
+		lang := credential.BestLocale(c.GetHeader("Accept-Language"), landing.Languages, s.deps.Delivery.Locale)
 		p = landing.Props{Lang: lang, T: landing.TextsFor(lang), State: "unknown", IssuerName: s.deps.IssuerName, Contact: s.deps.Delivery.Contact}
 	case err != nil:
 		s.writePageError(c, err)
@@ -63,7 +61,7 @@ func (s *Server) landingProps(c *gin.Context, l *delivery.Landing) (landing.Prop
 			}
 		}
 	}
-	lang := bestLocale(c.GetHeader("Accept-Language"), locales, s.deps.Delivery.Locale)
+	lang := credential.BestLocale(c.GetHeader("Accept-Language"), locales, s.deps.Delivery.Locale)
 	t := landing.TextsFor(lang)
 	p := landing.Props{Lang: t.Lang, T: t, IssuerName: l.IssuerName, Contact: l.Contact,
 		ExpiresAt: l.Offer.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), CredentialName: strings.Join(l.Offer.ConfigurationIDs, ", ")}
@@ -110,49 +108,4 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// bestLocale picks the locale of available that the Accept-Language header
-// prefers most (an exact tag, else the same language), else def, else the
-// first available.
-func bestLocale(header string, available []string, def string) string {
-	type pref struct {
-		tag string
-		q   float64
-	}
-	var prefs []pref
-	for i, part := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if tag == "" || tag == "*" {
-			continue
-		}
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		if q > 0 && i < 20 {
-			prefs = append(prefs, pref{strings.ToLower(tag), q})
-		}
-	}
-	sort.SliceStable(prefs, func(i, j int) bool { return prefs[i].q > prefs[j].q })
-	for _, p := range prefs {
-		lang, _, _ := strings.Cut(p.tag, "-")
-		for _, a := range available {
-			if strings.EqualFold(a, p.tag) {
-				return a
-			}
-		}
-		for _, a := range available {
-			al, _, _ := strings.Cut(strings.ToLower(a), "-")
-			if al == lang {
-				return a
-			}
-		}
-	}
-	if len(available) == 0 || slices.Contains(available, def) {
-		return def
-	}
-	return available[0]
 }

@@ -41,7 +41,7 @@ func (a *app) wireAuthz(catalog *credential.Catalog, sealer *keys.Sealer) error 
 		return err
 	}
 	a.authz, err = authz.New(authz.Deps{Store: a.store, Catalog: catalog, Applicants: a.applicants, Sealer: sealer, Clients: clients,
-		Upstream: up, Issuer: cfg.PublicURL, Log: a.log, Now: a.now,
+		Upstream: up, Issuer: cfg.PublicURL, Locale: cfg.Issuer.Locale, Log: a.log, Now: a.now,
 		Policy: authz.Policy{RequirePAR: cfg.RequirePAR(), AccessTokenLifetime: cfg.Lifetimes.AccessToken,
 			RefreshTokens: cfg.Authorization.RefreshTokens, RefreshTokenLifetime: cfg.RefreshTokenLifetime()}})
 	if err != nil {

@@ -31,6 +31,23 @@ type Values struct {
 
 	Displays []DisplayRow
 	Claims   []ClaimRow
+
+	// The upstream login mapping (authorization code flow): one row per
+	// upstream_claims entry, and applicant_match / no_match. MatchBy ""
+	// means no applicant matching.
+	Upstream   []UpstreamRow
+	MatchBy    string
+	MatchClaim string
+	MatchData  string
+	NoMatch    string
+}
+
+// UpstreamRow is one upstream_claims entry. Source is "from", "from_all"
+// or "constant"; Value is the upstream claim's name, the names separated
+// by spaces, or the constant (JSON for numbers, booleans, objects and
+// arrays, else text).
+type UpstreamRow struct {
+	Claim, Source, Value, Separator, Transform string
 }
 
 // DisplayRow is the display of the credential in one locale.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -87,6 +88,12 @@ func (h *Handlers) saveConfiguration(c *gin.Context, isNew bool) error {
 	}
 	ctx := c.Request.Context()
 	cfg, errs := configurationOf(v, h.Configurations.FormatFields(v.Format))
+	if merrs := mappingOf(v, &cfg); merrs != nil {
+		if errs == nil {
+			errs = components.Errors{}
+		}
+		maps.Copy(errs, merrs)
+	}
 	if !slices.Contains(h.formatOptions(ctx, isNew, v.ID), v.Format) {
 		if errs == nil {
 			errs = components.Errors{}

@@ -58,6 +58,9 @@ type configurationForm struct {
 	ClaimMandatory []string `form:"claim_mandatory"`
 	ClaimSelective []string `form:"claim_selective"`
 	ClaimName      []string `form:"claim_name"`
+
+	// The login mapping section (configurations_upstream.go).
+	upstreamForm
 }
 
 // Editor operations that change the form without saving it. opFormat
@@ -100,6 +103,7 @@ func (f *configurationForm) values() configurations.Values {
 		}
 		v.Claims = append(v.Claims, row)
 	}
+	f.upstreamForm.fill(&v)
 	return v
 }
 
@@ -137,7 +141,7 @@ func applyEditorOp(v *configurations.Values, op string) bool {
 			}
 		}
 	default:
-		return false
+		return applyUpstreamOp(v, op)
 	}
 	return true
 }
@@ -264,6 +268,7 @@ func valuesOf(c *credential.Configuration) configurations.Values {
 		}
 		v.Claims = append(v.Claims, row)
 	}
+	upstreamValuesOf(c, &v)
 	return v
 }
 
@@ -273,7 +278,9 @@ func valuesOf(c *credential.Configuration) configurations.Values {
 // were skipped as empty shift the index back to the row's.
 func configurationErrors(v configurations.Values, fe *credential.FieldError) components.Errors {
 	field := fe.Field
-	if m := indexedField.FindStringSubmatch(field); m != nil {
+	if f, ok := upstreamField(field); ok {
+		field = f
+	} else if m := indexedField.FindStringSubmatch(field); m != nil {
 		list, i, rest := m[1], m[2], m[3]
 		switch list {
 		case "claims":

@@ -126,6 +126,7 @@ func (h *Handlers) renderBatchForm(c *gin.Context, status int, f batchForm, errs
 	p := offers.BatchFormProps{Layout: h.Layout(c, "Offers for many applicants"), ImportJobID: f.ImportJobID,
 		ConfigurationID: f.ConfigurationID, Query: f.Query, Channels: h.channels(f.channelForm), Errors: errs,
 		Imports: []components.Option{{Value: "", Label: "—"}}, Configurations: []components.Option{{Value: "", Label: "—"}}}
+	p.Channels.LoginEnabled = h.Issuance.CodeGrant != nil
 	if h.Applicants != nil {
 		ctx := c.Request.Context()
 		jobs, err := h.Applicants.Jobs(ctx, 50)
@@ -198,5 +199,6 @@ func (h *Handlers) batchView(c *gin.Context, b *delivery.Batch) offers.BatchView
 		Total: b.Total, Created: b.Created, Skipped: b.Skipped, Done: b.Done(), Running: b.State == delivery.BatchRunning,
 		ProgressURL: self + "/progress", OffersURL: h.BasePath + "/console/offers?batch=" + b.ID,
 		CanPrint: b.Created > 0 && (b.Order.DeliveryChannel == issuance.DeliveryPrint || b.Order.TxCodeChannel == issuance.DeliveryPrint) && canManageOffers(c),
+		Login:    b.Order.Grant == issuance.GrantAuthorizationCode,
 	}
 }

@@ -11,19 +11,21 @@ import (
 )
 
 // Consent serves the consent page: which credential, which claims with
-// their values, which wallet. Its form may only be posted back here, and
-// the decision's redirect may only go to the wallet (CSP form-action).
+// their values, which wallet, in the display locale of the credentials the
+// browser's Accept-Language prefers (the page's own words in English,
+// German or French). Its form may only be posted back here, and the
+// decision's redirect may only go to the wallet (CSP form-action).
 func (h *AuthzHandlers) Consent(c *gin.Context) error {
-	v, err := h.az.Consent(c.Request.Context(), c.Query("request"), h.browser(c))
+	v, err := h.az.Consent(c.Request.Context(), c.Query("request"), h.browser(c), c.GetHeader("Accept-Language"))
 	if err != nil {
 		return err
 	}
-	p := consent.Props{BasePath: h.basePath, Action: h.basePath + "/authorize/consent", RequestID: v.RequestID,
-		ClientName: v.ClientName, ClientRegistered: v.ClientRegistered, IssuerName: h.issuerName}
+	p := consent.Props{BasePath: h.basePath, T: consent.TextsFor(v.Locale), Locale: v.Locale, Action: h.basePath + "/authorize/consent",
+		RequestID: v.RequestID, ClientName: v.ClientName, ClientRegistered: v.ClientRegistered, IssuerName: h.issuerName}
 	for _, cr := range v.Credentials {
 		pc := consent.Credential{Name: cr.Name}
 		for _, cl := range cr.Claims {
-			pc.Claims = append(pc.Claims, consent.Claim{Label: cl.Label, Value: cl.Value})
+			pc.Claims = append(pc.Claims, consent.Claim{Label: cl.Label, Value: cl.Value, Bool: cl.Bool})
 		}
 		p.Credentials = append(p.Credentials, pc)
 	}
@@ -32,6 +34,7 @@ func (h *AuthzHandlers) Consent(c *gin.Context) error {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Header("Vary", "Accept-Language")
 	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self' "+v.RedirectOrigin)
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 	return nil
