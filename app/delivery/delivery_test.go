@@ -123,7 +123,7 @@ func TestTimelineFromAuditEvents(t *testing.T) {
 	if strings.Join(reached, ",") != "created,delivered,fetched" || len(tl.Steps) != 6 {
 		t.Errorf("steps reached %v of %d", reached, len(tl.Steps))
 	}
-	if len(tl.Entries) != 4 || !tl.Entries[3].Problem || !strings.Contains(tl.Entries[3].Detail, "503") || tl.Entries[0].Actor != "staff u1" {
+	if len(tl.Entries) != 4 || !tl.Entries[3].Problem || !strings.Contains(tl.Entries[3].Detail, "503") || tl.Entries[0].Actor != (audit.Actor{Kind: audit.ActorStaff, ID: "u1"}) {
 		t.Errorf("entries %+v", tl.Entries)
 	}
 	tl = buildTimeline(o, evs, nil, at(61))

@@ -23,9 +23,12 @@ type Step struct {
 // Entry is one line of an offer's history: an audit event or a message on
 // its way.
 type Entry struct {
-	At      time.Time
-	Label   string
-	Actor   string
+	At    time.Time
+	Label string
+	// Actor is who did it; the console names it (audit.Names) with one
+	// lookup for the whole timeline. Entries credmint itself adds are the
+	// system's.
+	Actor   audit.Actor
 	Detail  string
 	Problem bool
 }
@@ -100,7 +103,7 @@ func buildTimeline(o *issuance.Offer, evs []audit.Event, msgs []Message, now tim
 		if label == "" {
 			label = ev.Action
 		}
-		t.Entries = append(t.Entries, Entry{At: ev.At, Label: label, Actor: actorLabel(ev.Actor), Detail: eventDetail(ev), Problem: problemActions[ev.Action]})
+		t.Entries = append(t.Entries, Entry{At: ev.At, Label: label, Actor: ev.Actor, Detail: eventDetail(ev), Problem: problemActions[ev.Action]})
 	}
 	for _, p := range happyPath {
 		st := Step{Key: p.key, Label: p.label}
@@ -116,7 +119,7 @@ func buildTimeline(o *issuance.Offer, evs []audit.Event, msgs []Message, now tim
 	case issuance.OfferExpired:
 		at := o.ExpiresAt
 		t.Steps = append(t.Steps, Step{Key: "expired", Label: "Expired", At: &at, End: true})
-		t.Entries = append(t.Entries, Entry{At: at, Label: "Expired unused", Actor: "system", Problem: true})
+		t.Entries = append(t.Entries, Entry{At: at, Label: "Expired unused", Actor: system, Problem: true})
 	case issuance.OfferLocked:
 		t.Steps = append(t.Steps, Step{Key: "locked", Label: "Locked", At: firstOf(first, "offer.locked", o.LockedAt), End: true})
 	case issuance.OfferRevoked:
@@ -130,7 +133,7 @@ func buildTimeline(o *issuance.Offer, evs []audit.Event, msgs []Message, now tim
 			if m.Attempts > 0 {
 				detail = "attempt " + strconv.Itoa(m.Attempts) + " failed: " + m.LastError + "; next try " + m.NextAttemptAt.Format(time.RFC3339)
 			}
-			t.Entries = append(t.Entries, Entry{At: m.CreatedAt, Label: label, Actor: "system", Detail: detail, Problem: m.Attempts > 0})
+			t.Entries = append(t.Entries, Entry{At: m.CreatedAt, Label: label, Actor: system, Detail: detail, Problem: m.Attempts > 0})
 		}
 	}
 	return t
@@ -150,17 +153,8 @@ func purposeLabel(m Message) string {
 	return "offer"
 }
 
-func actorLabel(a audit.Actor) string {
-	switch a.Kind {
-	case audit.ActorStaff:
-		return "staff " + a.ID
-	case audit.ActorAPIKey:
-		return "API key " + a.ID
-	case audit.ActorWallet:
-		return "wallet"
-	}
-	return "system"
-}
+// system is the actor of what credmint does by itself.
+var system = audit.Actor{Kind: audit.ActorSystem}
 
 // eventDetail shows the non-secret details of an event that help staff.
 func eventDetail(ev audit.Event) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/audit"
 	"credmint/app/issuance"
 	"credmint/app/staff"
 	"credmint/app/status"
@@ -31,10 +32,27 @@ func (h *Handlers) credentialStatuses(c *gin.Context, p *credentials.Props, f cr
 	if err != nil {
 		return err
 	}
+	changes, err := h.Reports.LatestStatusChanges(c.Request.Context(), ids)
+	if err != nil {
+		return err
+	}
+	actors := make([]audit.Actor, 0, len(changes))
+	for _, ev := range changes {
+		actors = append(actors, ev.Actor)
+	}
+	names, err := h.Reports.ActorNames(c.Request.Context(), audit.ActorIDs(actors))
+	if err != nil {
+		return err
+	}
 	p.Statuses = make(map[string]credentials.Status, len(list))
 	for _, cr := range list {
-		p.Statuses[cr.ID] = credentials.Status{State: string(cr.Status), HasEntry: cr.ListID != "", CanSuspend: cr.ListBits >= 2,
+		st := credentials.Status{State: string(cr.Status), HasEntry: cr.ListID != "", CanSuspend: cr.ListBits >= 2,
 			URI: h.Status.URI(cr.ListID), Index: cr.Index}
+		if ev, ok := changes[cr.ID]; ok {
+			st.Change, st.ChangedBy = strings.TrimPrefix(ev.Action, "credential."), names.Of(ev.Actor)
+			st.ChangedAt, st.Reason = ev.At.UTC().Format("2006-01-02 15:04"), ev.Details["reason"]
+		}
+		p.Statuses[cr.ID] = st
 	}
 	p.CanChange = Can(c, staff.PermManageCredentials)
 	p.Back = f.values().Encode()

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"credmint/app/applicants"
+	"credmint/app/audit"
 	"credmint/app/staff"
 	applicantview "credmint/views/applicants"
 	"credmint/views/components"
@@ -20,7 +21,16 @@ import (
 
 // ImportList serves GET /console/applicants/imports.
 func (h *Handlers) ImportList(c *gin.Context) error {
-	jobs, err := h.Applicants.Jobs(c.Request.Context(), 100)
+	ctx := c.Request.Context()
+	jobs, err := h.Applicants.Jobs(ctx, 100)
+	if err != nil {
+		return err
+	}
+	by := make([]string, len(jobs))
+	for i := range jobs {
+		by[i] = jobs[i].CreatedBy
+	}
+	names, err := h.Reports.ActorNames(ctx, by)
 	if err != nil {
 		return err
 	}
@@ -28,7 +38,7 @@ func (h *Handlers) ImportList(c *gin.Context) error {
 	for _, j := range jobs {
 		p.Jobs = append(p.Jobs, applicantview.JobRow{ID: j.ID, Href: h.BasePath + "/console/applicants/imports/" + j.ID,
 			FileName: j.FileName, Configuration: j.ConfigurationID, State: string(j.State), Total: j.Total, Imported: j.Imported,
-			Skipped: j.Skipped, Created: j.CreatedAt.UTC().Format("2006-01-02 15:04")})
+			Skipped: j.Skipped, Created: j.CreatedAt.UTC().Format("2006-01-02 15:04"), CreatedBy: names.ByID(j.CreatedBy)})
 	}
 	return render(c, http.StatusOK, applicantview.Jobs(p))
 }
@@ -111,15 +121,20 @@ func (h *Handlers) ImportShow(c *gin.Context) error {
 	if p.Preview != nil {
 		return render(c, http.StatusOK, applicantview.Mapping(h.mappingProps(c, p.Preview, nil)))
 	}
-	return render(c, http.StatusOK, applicantview.Job(h.jobProps(c, p)))
+	names, err := h.Reports.ActorNames(c.Request.Context(), []string{p.Job.CreatedBy})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, applicantview.Job(h.jobProps(c, p, names)))
 }
 
-func (h *Handlers) jobProps(c *gin.Context, p *applicants.JobPage) applicantview.JobProps {
+// jobProps builds an import's page, naming its uploader with names.
+func (h *Handlers) jobProps(c *gin.Context, p *applicants.JobPage, names audit.Names) applicantview.JobProps {
 	j := p.Job
 	base := h.BasePath + "/console/applicants/imports/" + j.ID
 	props := applicantview.JobProps{
 		Layout: h.Layout(c, "Import"), Progress: h.progressProps(j), FileName: j.FileName, Configuration: cmpOr(p.Configuration, j.ConfigurationID),
-		OnError: j.OnError, CreatedBy: j.CreatedBy, Created: j.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+		OnError: j.OnError, CreatedBy: names.ByID(j.CreatedBy), Created: j.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
 		ApplicantsHref: h.BasePath + "/console/applicants?import=" + j.ID, CSVHref: base + "/errors.csv",
 		CanCancel: Can(c, staff.PermManageApplicants) && !j.State.Finished(),
 	}

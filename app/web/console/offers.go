@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/audit"
 	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/app/qr"
@@ -95,7 +96,7 @@ func (h *Handlers) Offers(c *gin.Context) error {
 func (h *Handlers) offerRow(c *gin.Context, o *issuance.Offer, now time.Time) offers.Row {
 	r := offers.Row{ID: o.ID, Href: h.BasePath + "/console/offers/" + o.ID, State: string(o.EffectiveState(now)),
 		Configuration: strings.Join(o.ConfigurationIDs, ", "), Delivery: channelLabel(o.DeliveryChannel),
-		CreatedAt: o.CreatedAt.Format("2006-01-02 15:04"), ExpiresAt: o.ExpiresAt.Format("2006-01-02 15:04")}
+		CreatedAt: offers.MomentOf(o.CreatedAt), ExpiresAt: offers.MomentOf(o.ExpiresAt)}
 	switch {
 	case o.ApplicantID == "":
 		r.ApplicantName = "—"
@@ -116,7 +117,7 @@ func (h *Handlers) batchRow(b *delivery.Batch) offers.BatchRow {
 		progress = strconv.Itoa(b.Done()) + " of " + strconv.Itoa(b.Total) + " applicants, " + progress
 	}
 	return offers.BatchRow{ID: b.ID, Href: h.BasePath + "/console/offers/batches/" + b.ID, Selection: delivery.SelectionLabel(b.Selection),
-		State: b.State, Progress: progress, CreatedAt: b.CreatedAt.Format("2006-01-02 15:04")}
+		State: b.State, Progress: progress, CreatedAt: offers.MomentOf(b.CreatedAt)}
 }
 
 func stateOptions() []components.Option {
@@ -177,7 +178,15 @@ func (h *Handlers) renderOffer(c *gin.Context, status int, id string, errs compo
 	if err != nil {
 		return err
 	}
-	return render(c, status, offers.Show(h.showProps(c, d, manage, errs, newPIN)))
+	actors := make([]audit.Actor, len(d.Timeline.Entries))
+	for i, e := range d.Timeline.Entries {
+		actors[i] = e.Actor
+	}
+	names, err := h.Reports.ActorNames(c.Request.Context(), audit.ActorIDs(actors, d.Offer.CreatedBy))
+	if err != nil {
+		return err
+	}
+	return render(c, status, offers.Show(h.showProps(c, d, names, manage, errs, newPIN)))
 }
 
 // offerQR returns the offer URI behind a QR code; 404 once the offer cannot

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"credmint/app/audit"
 	"credmint/app/delivery"
 	"credmint/app/issuance"
 	"credmint/views/components"
@@ -16,14 +17,14 @@ import (
 
 const timeFormat = "2006-01-02 15:04:05 UTC"
 
-// showProps builds the offer page from d.
-func (h *Handlers) showProps(c *gin.Context, d *delivery.Detail, manage bool, errs components.Errors, newPIN string) offers.ShowProps {
+// showProps builds the offer page from d, naming people with names.
+func (h *Handlers) showProps(c *gin.Context, d *delivery.Detail, names audit.Names, manage bool, errs components.Errors, newPIN string) offers.ShowProps {
 	o := d.Offer
 	st := d.State
 	p := offers.ShowProps{
 		Layout: h.Layout(c, "Offer "+o.ID), ID: o.ID, State: string(st),
 		Configuration: strings.Join(o.ConfigurationIDs, ", "),
-		CreatedAt:     o.CreatedAt.UTC().Format(timeFormat), ExpiresAt: o.ExpiresAt.UTC().Format(timeFormat),
+		CreatedAt:     o.CreatedAt.UTC().Format(timeFormat), CreatedBy: names.ByID(o.CreatedBy), ExpiresAt: o.ExpiresAt.UTC().Format(timeFormat),
 		TxCodePolicy: txCodePolicy(o), Delivery: channelLabel(o.DeliveryChannel), TxCode: txCodeChannelLabel(o),
 		DeliveredAt: "not yet", CanManage: manage, Errors: errs, NewTxCode: newPIN,
 	}
@@ -58,7 +59,7 @@ func (h *Handlers) showProps(c *gin.Context, d *delivery.Detail, manage bool, er
 		p.Steps = append(p.Steps, step)
 	}
 	for _, e := range d.Timeline.Entries {
-		p.Entries = append(p.Entries, offers.Entry{At: e.At.UTC().Format(timeFormat), Label: e.Label, Actor: e.Actor, Detail: e.Detail, Problem: e.Problem})
+		p.Entries = append(p.Entries, offers.Entry{At: e.At.UTC().Format(timeFormat), Label: e.Label, Actor: names.Of(e.Actor), Detail: e.Detail, Problem: e.Problem})
 	}
 	for _, m := range d.Messages {
 		p.Messages = append(p.Messages, messageRow(m))

@@ -20,6 +20,13 @@ type Reports interface {
 	IssuedCredentialList(ctx context.Context, q issuance.CredentialQuery) (issuance.CredentialPage, error)
 	// DailyActivity counts offers and credentials per UTC day in [from, to).
 	DailyActivity(ctx context.Context, from, to time.Time) ([]issuance.DayActivity, error)
+	// Directory names the staff members and API keys behind the ids a
+	// page shows: pages look them up once, for all their rows.
+	audit.Directory
+	// LatestStatusChanges returns the latest status change (revoked,
+	// suspended, unsuspended) of each of the credentials ids, by id, in
+	// one query.
+	LatestStatusChanges(ctx context.Context, ids []string) (map[string]audit.Event, error)
 }
 
 // KeyLister lists and manages the signing keys (keys.Ring; keys.go).

@@ -170,6 +170,9 @@ func (h *Handlers) reviewPage(c *gin.Context, status int, d *issuance.DeferredDe
 	p := reviews.DetailProps{Layout: h.Layout(c, "Review"), ID: d.ID, ConfigurationID: d.ConfigurationID, OfferID: d.OfferID,
 		State: string(d.EffectiveState(now)), Reasons: d.Reasons, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt,
 		Age: age(waited), Overdue: waited > h.Issuance.ReviewSLA(), Claims: claimFields(d.Claims), Reason: reason, Errors: errs}
+	if err := h.reviewDecision(ctx, &p, d); err != nil {
+		return err
+	}
 	for _, m := range d.Missing {
 		p.Claims = append(p.Claims, reviews.Claim{Name: m.Name, JSON: !m.String, Missing: true, Mandatory: m.Mandatory})
 	}
@@ -190,6 +193,28 @@ func (h *Handlers) reviewPage(c *gin.Context, status int, d *issuance.DeferredDe
 		}
 	}
 	return render(c, status, reviews.Detail(p))
+}
+
+// reviewDecision names, with one lookup, who made the request's offer and
+// who decided it, and says how it was decided.
+func (h *Handlers) reviewDecision(ctx context.Context, p *reviews.DetailProps, d *issuance.DeferredDetail) error {
+	names, err := h.Reports.ActorNames(ctx, []string{d.OfferCreatedBy, d.ApprovedBy, d.RejectedBy})
+	if err != nil {
+		return err
+	}
+	if d.OfferID != "" {
+		p.OfferCreatedBy = names.ByID(d.OfferCreatedBy)
+	}
+	if d.DecidedAt == nil {
+		return nil
+	}
+	p.DecidedAt = *d.DecidedAt
+	if d.State == issuance.DeferredRejected {
+		p.Decision, p.DecidedBy, p.RejectReason = "rejected", names.ByID(d.RejectedBy), d.RejectReason
+	} else {
+		p.Decision, p.DecidedBy = "approved", names.ByID(d.ApprovedBy)
+	}
+	return nil
 }
 
 // claimFields lists top-level claims by name: strings as they are, other
