@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,22 @@ func (s *Store) Applicant(ctx context.Context, id string) (*applicants.Applicant
 	}
 	a, err := row.applicant()
 	return &a, err
+}
+
+// ApplicantNames returns the names of the applicants with the given ids, in
+// one query per 500 ids; ids that do not exist are absent from the map.
+func (s *Store) ApplicantNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		var rows []struct{ ID, Name string }
+		if err := s.read(ctx).Table("applicants").Select("id, name").Where("id IN ?", chunk).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("db: read applicant names: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Name
+		}
+	}
+	return out, nil
 }
 
 // ApplicantBy returns the applicant of configurationID whose email address

@@ -3,6 +3,7 @@ package db_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -180,4 +181,30 @@ func ids(as []applicants.Applicant) []string {
 		out = append(out, a.ID)
 	}
 	return out
+}
+
+// TestApplicantNames checks the bulk name lookup of list pages, across
+// more ids than one query takes.
+func TestApplicantNames(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var ids []string
+		for i := range 3 {
+			a := newApplicant(fmt.Sprintf("apl_n%d", i), "pid", "", t0)
+			mustCreateApplicant(t, s, a)
+			ids = append(ids, a.ID)
+		}
+		for i := range 600 { // unknown ids fill a second chunk
+			ids = append(ids, fmt.Sprintf("apl_missing%d", i))
+		}
+		ids = append(ids, "apl_n0")
+		names, err := s.ApplicantNames(t.Context(), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"apl_n0": "Ada apl_n0", "apl_n1": "Ada apl_n1", "apl_n2": "Ada apl_n2"}
+		if !maps.Equal(names, want) {
+			t.Errorf("ApplicantNames = %v, want %v", names, want)
+		}
+	})
 }

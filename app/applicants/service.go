@@ -78,6 +78,15 @@ func (s *Service) Get(ctx context.Context, id string) (*Applicant, error) {
 	return a, nil
 }
 
+// Names returns the names of the applicants with ids, for lists that show
+// them (one query, no claims opened); unknown ids are absent.
+func (s *Service) Names(ctx context.Context, ids []string) (map[string]string, error) {
+	if len(ids) == 0 {
+		return map[string]string{}, nil
+	}
+	return s.Store.ApplicantNames(ctx, ids)
+}
+
 // Page sizes of List.
 const (
 	DefaultPageSize = 50

@@ -46,6 +46,9 @@ type Store interface {
 	// Applicant returns the applicant with id (claims sealed), or
 	// ErrNotFound.
 	Applicant(ctx context.Context, id string) (*Applicant, error)
+	// ApplicantNames returns the names of the applicants with ids; unknown
+	// ids are absent.
+	ApplicantNames(ctx context.Context, ids []string) (map[string]string, error)
 	// Applicants reads one keyset page: rows in the order of q.Sort (or its
 	// reverse when q.Backward), at most q.Limit.
 	Applicants(ctx context.Context, q ListQuery) ([]Applicant, error)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -59,8 +60,12 @@ func (h *Handlers) Offers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	names, err := h.applicantNames(c.Request.Context(), list)
+	if err != nil {
+		return err
+	}
 	for i := range list {
-		r := h.offerRow(c, &list[i], now)
+		r := h.offerRow(&list[i], names, now)
 		r.DeliveryProblem = failed[r.ID]
 		p.Rows = append(p.Rows, r)
 	}
@@ -93,7 +98,22 @@ func (h *Handlers) Offers(c *gin.Context) error {
 	return render(c, http.StatusOK, offers.List(p))
 }
 
-func (h *Handlers) offerRow(c *gin.Context, o *issuance.Offer, now time.Time) offers.Row {
+// applicantNames returns the names of the applicants of list, in one
+// lookup; nil when the page has no applicants service.
+func (h *Handlers) applicantNames(ctx context.Context, list []issuance.Offer) (map[string]string, error) {
+	if h.Applicants == nil {
+		return nil, nil
+	}
+	var ids []string
+	for i := range list {
+		if id := list[i].ApplicantID; id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return h.Applicants.Names(ctx, ids)
+}
+
+func (h *Handlers) offerRow(o *issuance.Offer, names map[string]string, now time.Time) offers.Row {
 	r := offers.Row{ID: o.ID, Href: h.BasePath + "/console/offers/" + o.ID, State: string(o.EffectiveState(now)),
 		Configuration: strings.Join(o.ConfigurationIDs, ", "), Delivery: channelLabel(o.DeliveryChannel),
 		CreatedAt: offers.MomentOf(o.CreatedAt), ExpiresAt: offers.MomentOf(o.ExpiresAt)}
@@ -102,10 +122,8 @@ func (h *Handlers) offerRow(c *gin.Context, o *issuance.Offer, now time.Time) of
 		r.ApplicantName = "—"
 	default:
 		r.ApplicantName, r.ApplicantHref = o.ApplicantID, h.BasePath+"/console/applicants/"+o.ApplicantID
-		if h.Applicants != nil {
-			if a, err := h.Applicants.Get(c.Request.Context(), o.ApplicantID); err == nil && a.Name != "" {
-				r.ApplicantName = a.Name
-			}
+		if name := names[o.ApplicantID]; name != "" {
+			r.ApplicantName = name
 		}
 	}
 	return r
