@@ -180,25 +180,11 @@ func PINSource(txCodeChannel string) string {
 	return ""
 }
 
-// DisplayFor returns the display of c in locale: the exact tag, else the
-// same language, else the first; the configuration id when it has none.
+// DisplayFor returns the display of c in locale (credential's
+// Configuration.DisplayIn: the exact tag, else the same language, else one
+// without a locale, else the first; the configuration id when it has none).
 func DisplayFor(c *credential.Configuration, locale string) credential.Display {
-	if len(c.Display) == 0 {
-		return credential.Display{Name: c.ID}
-	}
-	lang, _, _ := strings.Cut(locale, "-")
-	for _, d := range c.Display {
-		if strings.EqualFold(d.Locale, locale) {
-			return d
-		}
-	}
-	for _, d := range c.Display {
-		l, _, _ := strings.Cut(d.Locale, "-")
-		if strings.EqualFold(l, lang) {
-			return d
-		}
-	}
-	return c.Display[0]
+	return c.DisplayIn(locale)
 }
 
 func (m *Mailer) client() (*gomail.Client, error) {
