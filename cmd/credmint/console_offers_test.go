@@ -211,6 +211,12 @@ func TestConsoleApplicantPagesLinkToOffers(t *testing.T) {
 	if got := d.Find("a.applicant-offers").AttrOr("href", ""); got != offersOf {
 		t.Errorf("issuer, applicant page: offers link %q, want %q", got, offersOf)
 	}
+	credsOf := "/console/credentials?applicant_id=" + a.ID
+	if got := d.Find("a.applicant-credentials").AttrOr("href", ""); got != credsOf {
+		t.Errorf("issuer, applicant page: credentials link %q, want %q", got, credsOf)
+	} else if res := issuer.get(credsOf); res.Status != http.StatusOK || res.doc(t).Find(`input[name=applicant_id]`).AttrOr("value", "") != a.ID {
+		t.Errorf("the Credentials link leads to %d, a page not filtered by the applicant", res.Status)
+	}
 	if res := issuer.get(newOffer); res.Status != http.StatusOK || res.doc(t).Find(`input[name=applicant_id]`).AttrOr("value", "") != a.ID {
 		t.Errorf("the Create offer link leads to a form without the applicant: %d", res.Status)
 	}

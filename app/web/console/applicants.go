@@ -131,6 +131,7 @@ func (h *Handlers) ApplicantShow(c *gin.Context) error {
 	}
 	if h.Delivery != nil { // the offers pages exist
 		p.OffersHref = h.BasePath + "/console/offers?applicant=" + url.QueryEscape(a.ID)
+		p.CredentialsHref = h.BasePath + "/console/credentials?applicant_id=" + url.QueryEscape(a.ID)
 		if Can(c, staff.PermManageOffers) && f.Configuration != nil {
 			p.NewOfferHref = h.BasePath + "/console/offers/new?applicant=" + url.QueryEscape(a.ID)
 		}
