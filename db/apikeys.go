@@ -97,7 +97,7 @@ func (s *Store) APIKeys(ctx context.Context) ([]access.APIKey, error) {
 // several unrevoked keys have that name.
 func (s *Store) RevokeAPIKey(ctx context.Context, idOrName string, at time.Time, ev audit.Event) (*access.APIKey, error) {
 	var row apiKeyRow
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		id, err := unrevokedKeyID(tx, idOrName)
 		if err != nil {
 			return err

@@ -235,7 +235,7 @@ func (s *Store) UpdateApplicant(ctx context.Context, a *applicants.Applicant, ev
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&applicantRow{}).Where("id = ?", a.ID).Updates(map[string]any{
 			"external_id": row.ExternalID, "name": row.Name, "name_key": row.NameKey, "email": row.Email,
 			"email_key": row.EmailKey, "phone": row.Phone, "address": row.Address, "claims_sealed": row.ClaimsSealed,
@@ -263,7 +263,7 @@ func (s *Store) UpdateApplicant(ctx context.Context, a *applicants.Applicant, ev
 // DeleteApplicant deletes the applicant with id and writes ev, in one
 // transaction.
 func (s *Store) DeleteApplicant(ctx context.Context, id string, ev audit.Event) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ?", id).Delete(&applicantRow{})
 		if res.Error != nil {
 			return res.Error

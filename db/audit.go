@@ -60,7 +60,7 @@ func insertAudit(tx *gorm.DB, ev audit.Event) error {
 // insertAudited inserts row and the audit event describing it in one
 // transaction.
 func (s *Store) insertAudited(ctx context.Context, row any, ev audit.Event) error {
-	return s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.transactRerunnable(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(row).Error; err != nil {
 			return err
 		}

@@ -285,7 +285,7 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time, 
 // code, and writes ev, in one transaction.
 func (s *Store) RevokeAuthCodeTokens(ctx context.Context, hash string, at time.Time, ev audit.Event) error {
 	at = utc(at)
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		err := tx.Exec(`UPDATE access_tokens SET revoked_at = ?
 			WHERE revoked_at IS NULL AND id IN (SELECT access_token_id FROM auth_codes WHERE hash = ?)`, at, hash).Error
 		if err != nil {
@@ -307,7 +307,7 @@ func (s *Store) RevokeAuthCodeTokens(ctx context.Context, hash string, at time.T
 // cutoff; it returns how many rows went.
 func (s *Store) PurgeAuthz(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		for _, stmt := range []string{"DELETE FROM auth_codes WHERE expires_at < ?", "DELETE FROM auth_requests WHERE expires_at < ?"} {
 			res := tx.Exec(stmt, utc(cutoff))
 			if res.Error != nil {

@@ -64,7 +64,7 @@ func (s *Store) SaveCredentialConfiguration(ctx context.Context, c *credential.C
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		err := tx.Exec(`INSERT INTO credential_configurations (id, format, disabled, document, updated_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET format = excluded.format, disabled = excluded.disabled,
@@ -120,7 +120,7 @@ func (s *Store) LiveSessionCounts(ctx context.Context, now time.Time) (map[strin
 // start (BEGIN IMMEDIATE).
 func (s *Store) AdministerUser(ctx context.Context, u *staff.User, endSessions bool, at time.Time, ev audit.Event) (int64, error) {
 	var ended int64
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&staffUserRow{}).Where("role = ? AND disabled_at IS NULL", staff.RoleAdmin).Order("id")
 		if s.dialect == DialectPostgres {
 			q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})

@@ -114,7 +114,7 @@ func (s *Store) RecordIssuance(ctx context.Context, creds []issuance.IssuedCrede
 			}
 		}
 	}
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transactRerunnable(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&rows).Error; err != nil {
 			return err
 		}

@@ -82,7 +82,7 @@ func (s *Store) CreateDeferred(ctx context.Context, d *issuance.DeferredRequest,
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func (s *Store) DecideDeferred(ctx context.Context, id string, to issuance.Defer
 	if claimsSealed != nil {
 		set["claims_sealed"] = claimsSealed
 	}
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&deferredRow{}).Where("id = ? AND state = ? AND expires_at > ?", id, string(issuance.DeferredPending), at).Updates(set)
 		if res.Error != nil {
 			return res.Error
@@ -207,7 +207,7 @@ func (s *Store) CollectDeferred(ctx context.Context, id string, at time.Time, cr
 	for i := range creds {
 		rows[i] = toIssuedCredentialRow(&creds[i])
 	}
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE deferred_requests SET state = ?, collected_at = ? WHERE id = ? AND state = ?",
 			string(issuance.DeferredIssued), at, id, string(issuance.DeferredApproved))
 		if res.Error != nil {

@@ -75,7 +75,7 @@ func (s *Store) QueuedEvents(ctx context.Context, now time.Time, limit int) ([]a
 // publishing the same event one wins, the others get issuance.ErrConflict
 // with nothing written.
 func (s *Store) PublishEvent(ctx context.Context, id string, msgs []delivery.Message) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("DELETE FROM event_outbox WHERE id = ?", id)
 		if res.Error != nil {
 			return res.Error

@@ -81,7 +81,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j *applicants.ImportJob, ev
 		Mapping: mapping, OnError: j.OnError, State: string(j.State), Total: j.Total,
 		CreatedBy: j.CreatedBy, CreatedAt: utc(j.CreatedAt), UpdatedAt: utc(j.UpdatedAt),
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func (s *Store) StartImportJob(ctx context.Context, id string, m applicants.Mapp
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&importJobRow{}).Where("id = ? AND state = ?", id, applicants.JobDraft).Updates(map[string]any{
 			"state": applicants.JobPending, "mapping": mapping, "on_error": onError, "total": total, "updated_at": utc(at),
 		})
@@ -208,7 +208,7 @@ func (s *Store) StartImportJob(ctx context.Context, id string, m applicants.Mapp
 // drops its file and writes ev, in one transaction. A worker holding the
 // job notices at its next chunk (its conditional update fails).
 func (s *Store) CancelImportJob(ctx context.Context, id, reason string, at time.Time, ev audit.Event) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&importJobRow{}).
 			Where("id = ? AND state IN ?", id, []applicants.JobState{applicants.JobDraft, applicants.JobPending, applicants.JobRunning}).
 			Updates(map[string]any{
@@ -293,7 +293,7 @@ func (s *Store) applicantBatch() int {
 // the row errors and the progress are written.
 func (s *Store) CommitImportChunk(ctx context.Context, c *applicants.ImportChunk) (*applicants.ChunkResult, error) {
 	res := &applicants.ChunkResult{}
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		*res = applicants.ChunkResult{}
 		lease := tx.Exec(`UPDATE import_jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?`,
 			utc(c.LeaseUntil), utc(c.Now), c.JobID, c.Owner)
@@ -410,7 +410,7 @@ func errorArgs(rows []importErrorRow) []any {
 // FinishImportJob ends a running job held by owner, with its last row
 // errors and ev, in one transaction, and drops its file.
 func (s *Store) FinishImportJob(ctx context.Context, id, owner string, state applicants.JobState, failure string, errs []applicants.RowError, at time.Time, ev audit.Event) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE import_jobs SET state = ?, failure = ?, finished_at = ?, updated_at = ?,
 			lease_owner = '', lease_expires_at = NULL, errors_stored = errors_stored + ?
 			WHERE id = ? AND state = 'running' AND lease_owner = ?`,
@@ -442,7 +442,7 @@ func (s *Store) FinishImportJob(ctx context.Context, id, owner string, state app
 func (s *Store) PurgeImportDrafts(ctx context.Context, cutoff time.Time) (int64, error) {
 	now := utc(s.now())
 	var n int64
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&importJobRow{}).Where("state = ? AND created_at < ?", applicants.JobDraft, utc(cutoff)).
 			Updates(map[string]any{"state": applicants.JobCancelled, "failure": "the upload was never started", "finished_at": now, "updated_at": now})
 		if res.Error != nil {

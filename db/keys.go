@@ -120,7 +120,7 @@ func (s *Store) UpdateCertificateChain(ctx context.Context, id string, u keys.Ch
 // updateKeyAudited applies set to key id when it is not retired, and writes
 // ev in the same transaction.
 func (s *Store) updateKeyAudited(ctx context.Context, id string, set map[string]any, ev audit.Event) error {
-	return s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&signingKeyRow{}).Where("id = ? AND retired_at IS NULL", id).Updates(set)
 		if res.Error != nil {
 			return fmt.Errorf("db: update signing key %s: %w", id, res.Error)

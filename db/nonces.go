@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"credmint/app/issuance"
 )
 
@@ -21,7 +23,8 @@ func (usedNonceRow) TableName() string { return "used_nonces" }
 // with a single insert: issuance.ErrConflict when it was used before, so of
 // concurrent callers exactly one succeeds.
 func (s *Store) UseNonce(ctx context.Context, hash string, expiresAt time.Time) error {
-	err := s.write(ctx).Create(&usedNonceRow{Hash: hash, ExpiresAt: utc(expiresAt)}).Error
+	row := usedNonceRow{Hash: hash, ExpiresAt: utc(expiresAt)}
+	err := s.writeOne(ctx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: use nonce: %w", issuance.ErrConflict)

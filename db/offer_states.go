@@ -22,9 +22,10 @@ var errUnchanged = errors.New("no row changed")
 
 // transition runs the conditional update stmt in a write transaction, then
 // then (when not nil) and the insertion of ev. When stmt changes no row,
-// nothing is written and the error is errUnchanged.
+// nothing is written and the error is errUnchanged. then may run more than
+// once and must start from scratch each time (transactRerunnable).
 func (s *Store) transition(ctx context.Context, ev audit.Event, then func(tx *gorm.DB) error, stmt string, args ...any) error {
-	return s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.transactRerunnable(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(stmt, args...)
 		if res.Error != nil {
 			return res.Error
@@ -78,10 +79,13 @@ func (s *Store) MarkOfferFetched(ctx context.Context, id string, at time.Time, e
 // offer). Concurrent callers never get more than the maximum in total.
 func (s *Store) ReserveTxCodeAttempt(ctx context.Context, id string, now time.Time) (int, error) {
 	var attempts []int
-	err := s.write(ctx).Raw(`UPDATE offers SET tx_code_attempts = tx_code_attempts + 1
-		WHERE id = ? AND state IN ? AND expires_at > ? AND tx_code_attempts < max_tx_code_attempts
-		RETURNING tx_code_attempts`,
-		id, preRedemption, utc(now)).Scan(&attempts).Error
+	err := s.writeOne(ctx, func(tx *gorm.DB) error {
+		attempts = attempts[:0]
+		return tx.Raw(`UPDATE offers SET tx_code_attempts = tx_code_attempts + 1
+			WHERE id = ? AND state IN ? AND expires_at > ? AND tx_code_attempts < max_tx_code_attempts
+			RETURNING tx_code_attempts`,
+			id, preRedemption, utc(now)).Scan(&attempts).Error
+	})
 	switch {
 	case err != nil:
 		return 0, fmt.Errorf("db: reserve tx_code attempt on offer %s: %w", id, err)

@@ -125,7 +125,7 @@ func (s *Store) BatchApplicants(ctx context.Context, batchID string) (map[string
 // CreateOffers inserts the offers, their messages and their events in one
 // transaction. issuance.ErrConflict when an id or hash is taken.
 func (s *Store) CreateOffers(ctx context.Context, offers []delivery.NewOffer) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error { return s.insertNewOffers(tx, offers) })
+	err := s.transact(ctx, func(tx *gorm.DB) error { return s.insertNewOffers(tx, offers) })
 	switch {
 	case isDuplicate(err):
 		return fmt.Errorf("db: create offers: %w", issuance.ErrConflict)
@@ -191,7 +191,7 @@ func (s *Store) ReplaceTxCode(ctx context.Context, r delivery.TxCodeReplacement,
 // MarkPrinted sets delivered_at on the offers that have none and writes evs,
 // in one transaction.
 func (s *Store) MarkPrinted(ctx context.Context, offerIDs []string, at time.Time, evs []audit.Event) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		for len(offerIDs) > 0 {
 			n := min(len(offerIDs), 500)
 			if err := tx.Exec("UPDATE offers SET delivered_at = ? WHERE id IN ? AND delivered_at IS NULL", utc(at), offerIDs[:n]).Error; err != nil {
@@ -326,7 +326,7 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, now, leaseUntil ti
 // lease), in one transaction, only while step.Owner holds the running batch
 // at step.After. issuance.ErrConflict, with nothing written, otherwise.
 func (s *Store) StoreBatchStep(ctx context.Context, step delivery.BatchStep) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE offer_batches SET after_applicant = ?, created_count = created_count + ?, skipped_count = skipped_count + ?,
 			total = CASE WHEN ? > 0 THEN ? ELSE total END, updated_at = ?, lease_expires_at = ?
 			WHERE id = ? AND state = ? AND lease_owner = ? AND after_applicant = ?`,
@@ -355,7 +355,7 @@ func (s *Store) StoreBatchStep(ctx context.Context, step delivery.BatchStep) err
 // one transaction. issuance.ErrConflict when owner does not hold it.
 func (s *Store) FinishBatch(ctx context.Context, id, owner, state, lastError string, at time.Time, ev audit.Event) error {
 	at = utc(at)
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE offer_batches SET state = ?, last_error = ?, finished_at = ?, updated_at = ?, lease_owner = '', lease_expires_at = NULL
 			WHERE id = ? AND state = ? AND lease_owner = ?`, state, lastError, at, at, id, delivery.BatchRunning, owner)
 		if res.Error != nil {

@@ -130,7 +130,7 @@ const leased = "id = ? AND lease_owner = ? AND state = 'sending'"
 // transaction. issuance.ErrConflict when owner no longer holds it.
 func (s *Store) MarkMessageSent(ctx context.Context, id, owner string, at time.Time, ev audit.Event) error {
 	at = utc(at)
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var got []outboxRow
 		err := tx.Raw(`UPDATE outbox SET state = ?, sent_at = ?, payload_sealed = NULL, lease_owner = '', lease_expires_at = NULL, last_error = ''
 			WHERE `+leased+` RETURNING offer_id, purpose`, delivery.StateSent, at, id, owner).Scan(&got).Error
@@ -189,7 +189,7 @@ func (s *Store) EndMessage(ctx context.Context, id, owner, state string, at time
 // in one transaction. It returns how many messages were requeued.
 func (s *Store) RequeueMessages(ctx context.Context, offerID string, now time.Time, add []delivery.Message, ev audit.Event) (int, error) {
 	var n int64
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, last_error = ''
 			WHERE offer_id = ? AND state = ? AND payload_sealed IS NOT NULL AND kind <> ?`,
 			delivery.StatePending, utc(now), offerID, delivery.StateFailed, delivery.KindWebhook)
@@ -215,7 +215,7 @@ func (s *Store) RequeueMessages(ctx context.Context, offerID string, now time.Ti
 func (s *Store) WipeSpentTxCodes(ctx context.Context, now time.Time) (int64, error) {
 	now = utc(now)
 	var n int64
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE offers SET tx_code_sealed = NULL
 			WHERE tx_code_sealed IS NOT NULL AND (expires_at <= ? OR state NOT IN ?)`, now, preRedemption)
 		if res.Error != nil {

@@ -127,7 +127,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, now time.Ti
 // authorization code, and writes ev, in one transaction.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time, ev audit.Event) error {
 	at = utc(at)
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := revokeFamily(tx, "family_id = ?", familyID, at); err != nil {
 			return err
 		}

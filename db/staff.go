@@ -215,7 +215,7 @@ func (s *Store) Throttle(ctx context.Context, key string) (*staff.Throttle, erro
 func (s *Store) RecordLoginFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, lockFor time.Duration) (*staff.Throttle, error) {
 	now = utc(now)
 	var row throttleRow
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec("UPDATE login_throttle SET failures = 0, window_start = ? WHERE key = ? AND window_start < ?",
 			now, key, now.Add(-window)).Error; err != nil {
 			return err

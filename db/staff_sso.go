@@ -77,7 +77,7 @@ func (s *Store) UseSSOLogin(ctx context.Context, stateHash string, now time.Time
 // ev, in one transaction. staff.ErrConflict when the user has a subject
 // already or another user has this one.
 func (s *Store) LinkSSOSubject(ctx context.Context, id, subject string, ev audit.Event) error {
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE staff_users SET sso_subject = ? WHERE id = ? AND (sso_subject IS NULL OR sso_subject = '')", subject, id)
 		if res.Error != nil {
 			return res.Error

@@ -71,7 +71,7 @@ const maxReserveRounds = 1000
 // conditional update, so concurrent reservations never overlap.
 func (s *Store) ReserveStatusEntries(ctx context.Context, n, bits int, newList func() (*status.List, audit.Event, error)) ([]status.Reservation, error) {
 	var out []status.Reservation
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		out = out[:0]
 		left := n
 		for round := 0; left > 0; round++ {
@@ -278,7 +278,7 @@ func (s *Store) StatusCredentialsSignedBy(ctx context.Context, keyID, after stri
 func (s *Store) ChangeCredentialStatus(ctx context.Context, sel status.Selector, at time.Time, decide func(status.Credential) status.Decision) ([]status.Outcome, error) {
 	var out []status.Outcome
 	at = utc(at)
-	err := s.write(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		out = out[:0]
 		rows, err := selectStatusCredentials(tx, sel, s.forUpdate("ic"))
 		if err != nil {

@@ -38,6 +38,9 @@ type Store struct {
 	// pools are the connection pools to close, each once.
 	pools []*sql.DB
 	now   func() time.Time
+	// gc runs the write transactions with group commit (groupcommit.go);
+	// SQLite only, nil with PostgreSQL.
+	gc *committer
 }
 
 var (
@@ -136,7 +139,7 @@ func openSQLite(path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
 	}
-	return &Store{dialect: DialectSQLite, w: w, r: r, pools: []*sql.DB{wdb, rdb}, now: opts.Now}, nil
+	return &Store{dialect: DialectSQLite, w: w, r: r, pools: []*sql.DB{wdb, rdb}, now: opts.Now, gc: newCommitter(w)}, nil
 }
 
 // prepareSQLiteFile checks path and creates its directory and, readable by
@@ -223,8 +226,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pools.
+// Close waits for the write transactions being committed, then closes the
+// connection pools. Writes after Close fail.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.close()
+	}
 	var errs []error
 	for _, p := range s.pools {
 		errs = append(errs, p.Close())
@@ -232,7 +239,8 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// write returns the handle for writes and transactions, bound to ctx.
+// write returns the handle for writes, bound to ctx. Write transactions go
+// through transact (groupcommit.go), single hot statements through writeOne.
 // Inside a transaction use its tx only: with SQLite the writer has one
 // connection, which the transaction holds.
 func (s *Store) write(ctx context.Context) *gorm.DB { return s.w.WithContext(ctx) }
