@@ -2,7 +2,6 @@ package issuance
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
@@ -103,23 +102,7 @@ func (s *Service) SignedIssuerMetadata(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("issuance: signed metadata: %w", err)
 	}
-	opts := (&jose.SignerOptions{}).WithType(TypeSignedMetadata).WithHeader("kid", signer.KeyID())
-	if chain := signer.Chain(); len(chain) > 0 {
-		x5c := make([]string, len(chain))
-		for i, cert := range chain {
-			x5c[i] = base64.StdEncoding.EncodeToString(cert.Raw)
-		}
-		opts = opts.WithHeader("x5c", x5c)
-	}
-	js, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(signer.Algorithm()), Key: keys.JOSE(ctx, signer)}, opts)
-	if err != nil {
-		return "", fmt.Errorf("issuance: metadata signer %s: %w", signer.KeyID(), err)
-	}
-	jws, err := js.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("issuance: sign metadata with %s: %w", signer.KeyID(), err)
-	}
-	return jws.CompactSerialize()
+	return keys.SignJWT(ctx, signer, TypeSignedMetadata, "", payload)
 }
 
 // configurationMetadata is one credential_configurations_supported entry.

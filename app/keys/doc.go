@@ -5,7 +5,9 @@
 //
 // Everything else signs through a [Signer]: formats, metadata and status
 // lists ask the [Ring] for the [Ring.Active] signer of a purpose and never
-// see a private key. Raw key material does not leave this package; at rest
+// see a private key. [SignJWT] makes every JWS credmint signs (typ, kid,
+// x5c), and [COSE] with [X5Chain] every COSE_Sign1 (mdoc issuerAuth, CWT
+// status lists). Raw key material does not leave this package; at rest
 // it exists only as PKCS#8 sealed by a [Sealer] (AES-256-GCM under an
 // HKDF-SHA256 key derived from the master key, with the key id as
 // additional authenticated data), in memory only inside the local signer.

@@ -3,7 +3,6 @@ package status
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -126,20 +125,6 @@ func (s *Service) CWT(ctx context.Context, id string) (*Token, error) {
 	return tok, nil
 }
 
-// coseSigner adapts a keys.Signer to go-cose: keys.Signer hashes the
-// message itself and returns ECDSA signatures as r||s, the COSE form too
-// (RFC 9053 §2.1).
-type coseSigner struct {
-	ctx context.Context
-	s   keys.Signer
-}
-
-func (c coseSigner) Algorithm() cose.Algorithm { return cose.AlgorithmES256 }
-
-func (c coseSigner) Sign(_ io.Reader, content []byte) ([]byte, error) {
-	return c.s.Sign(c.ctx, content)
-}
-
 // signCWT makes the CWT form of l's token: a tagged COSE_Sign1 (RFC 9052
 // §4.2) with alg ES256 (-7) and type application/statuslist+cwt (16) in the
 // protected header, kid (4) and, when the key has a certificate chain,
@@ -147,8 +132,9 @@ func (c coseSigner) Sign(_ io.Reader, content []byte) ([]byte, error) {
 // trust anchor excluded) in the unprotected header, over the claims sub,
 // iat, exp, ttl and status_list.
 func (s *Service) signCWT(ctx context.Context, signer keys.Signer, l *List, now time.Time) (*Token, error) {
-	if alg := signer.Algorithm(); alg != keys.AlgorithmES256 {
-		return nil, fmt.Errorf("status: key %s signs %s; the CWT form supports ES256 only", signer.KeyID(), alg)
+	cs, err := keys.COSE(ctx, signer)
+	if err != nil {
+		return nil, fmt.Errorf("status: CWT form: %w", err)
 	}
 	lst, err := CompressBytes(l.Statuses)
 	if err != nil {
@@ -167,23 +153,17 @@ func (s *Service) signCWT(ctx context.Context, signer keys.Signer, l *List, now 
 		return nil, fmt.Errorf("status: encode CWT claims of list %s: %w", l.ID, err)
 	}
 	unprotected := cose.UnprotectedHeader{cose.HeaderLabelKeyID: []byte(signer.KeyID())}
-	if chain := signer.Chain(); len(chain) == 1 {
-		unprotected[cose.HeaderLabelX5Chain] = chain[0].Raw
-	} else if len(chain) > 1 {
-		certs := make([][]byte, len(chain))
-		for i, c := range chain {
-			certs[i] = c.Raw
-		}
-		unprotected[cose.HeaderLabelX5Chain] = certs
+	if x5chain := keys.X5Chain(signer); x5chain != nil {
+		unprotected[cose.HeaderLabelX5Chain] = x5chain
 	}
 	msg := cose.Sign1Message{
 		Headers: cose.Headers{
-			Protected:   cose.ProtectedHeader{cose.HeaderLabelAlgorithm: cose.AlgorithmES256, cose.HeaderLabelType: MediaTypeCWT},
+			Protected:   cose.ProtectedHeader{cose.HeaderLabelAlgorithm: cs.Algorithm(), cose.HeaderLabelType: MediaTypeCWT},
 			Unprotected: unprotected,
 		},
 		Payload: payload,
 	}
-	if err := msg.Sign(nil, nil, coseSigner{ctx: ctx, s: signer}); err != nil {
+	if err := msg.Sign(nil, nil, cs); err != nil {
 		return nil, fmt.Errorf("status: sign list %s with key %s: %w", l.ID, signer.KeyID(), err)
 	}
 	body, err := msg.MarshalCBOR()

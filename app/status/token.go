@@ -2,13 +2,10 @@ package status
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/issuance"
 	"credmint/app/keys"
@@ -139,28 +136,9 @@ func (s *Service) sign(ctx context.Context, signer keys.Signer, l *List, now tim
 	if err != nil {
 		return nil, err
 	}
-	opts := (&jose.SignerOptions{}).WithType(TypJWT)
-	if kid := signer.KeyID(); kid != "" {
-		opts = opts.WithHeader("kid", kid)
-	}
-	if chain := signer.Chain(); len(chain) > 0 {
-		x5c := make([]string, len(chain))
-		for i, cert := range chain {
-			x5c[i] = base64.StdEncoding.EncodeToString(cert.Raw)
-		}
-		opts = opts.WithHeader("x5c", x5c)
-	}
-	js, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(signer.Algorithm()), Key: keys.JOSE(ctx, signer)}, opts)
+	compact, err := keys.SignJWT(ctx, signer, TypJWT, "", payload)
 	if err != nil {
-		return nil, fmt.Errorf("status: signer for key %s: %w", signer.KeyID(), err)
-	}
-	jws, err := js.Sign(payload)
-	if err != nil {
-		return nil, fmt.Errorf("status: sign list %s with key %s: %w", l.ID, signer.KeyID(), err)
-	}
-	compact, err := jws.CompactSerialize()
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("status: sign list %s: %w", l.ID, err)
 	}
 	return &Token{JWT: compact, Version: l.Version, IssuedAt: iat, ExpiresAt: exp, TTL: s.d.TTL}, nil
 }

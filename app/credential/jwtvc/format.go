@@ -3,13 +3,10 @@ package jwtvc
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/credential"
 	"credmint/app/keys"
@@ -151,7 +148,7 @@ func (*Format) Issue(ctx context.Context, req credential.IssueRequest) (any, err
 	if err != nil {
 		return nil, err
 	}
-	return sign(ctx, req.Signer, typ, cty, raw)
+	return keys.SignJWT(ctx, req.Signer, typ, cty, raw)
 }
 
 // checkRequest rejects requests Issue cannot turn into a sound credential.
@@ -180,36 +177,6 @@ func checkRequest(req credential.IssueRequest) error {
 		return fmt.Errorf("jwtvc: key %s signs %s, which configuration %s does not allow", req.Signer.KeyID(), alg, c.ID)
 	}
 	return nil
-}
-
-// sign produces the compact JWS of payload with typ (and cty when not
-// empty), the signer's kid and, when it has a certificate chain, x5c (leaf
-// first, trust anchor excluded), as the dc+sd-jwt format does.
-func sign(ctx context.Context, s keys.Signer, typ, cty string, payload []byte) (string, error) {
-	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
-	if cty != "" {
-		opts = opts.WithContentType(jose.ContentType(cty))
-	}
-	if kid := s.KeyID(); kid != "" {
-		opts = opts.WithHeader("kid", kid)
-	}
-	if chain := s.Chain(); len(chain) > 0 {
-		x5c := make([]string, len(chain))
-		for i, cert := range chain {
-			x5c[i] = base64.StdEncoding.EncodeToString(cert.Raw)
-		}
-		opts = opts.WithHeader("x5c", x5c)
-	}
-	key := jose.SigningKey{Algorithm: jose.SignatureAlgorithm(s.Algorithm()), Key: keys.JOSE(ctx, s)}
-	signer, err := jose.NewSigner(key, opts)
-	if err != nil {
-		return "", fmt.Errorf("jwtvc: signer for key %s: %w", s.KeyID(), err)
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("jwtvc: sign with key %s: %w", s.KeyID(), err)
-	}
-	return jws.CompactSerialize()
 }
 
 // marshal encodes v as JSON without HTML escaping (claim values such as

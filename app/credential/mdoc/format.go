@@ -78,12 +78,13 @@ func (*Format) KeyPurpose() string { return keys.PurposeMdocDocumentSigner }
 func (*Format) Metadata(c *credential.Configuration) map[string]any {
 	algs := make([]int64, 0, len(c.SigningAlgs))
 	for _, alg := range c.SigningAlgs {
-		if id, ok := coseAlgorithms[alg]; ok {
+		if id, ok := keys.COSEAlgorithm(alg); ok {
 			algs = append(algs, int64(id))
 		}
 	}
 	if len(algs) == 0 {
-		algs = append(algs, int64(coseAlgorithms["ES256"]))
+		es256, _ := keys.COSEAlgorithm(keys.AlgorithmES256)
+		algs = append(algs, int64(es256))
 	}
 	m := map[string]any{
 		"doctype": c.Doctype,

@@ -3,11 +3,11 @@ package mdoc
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 
 	"credmint/app/credential"
+	"credmint/app/keys"
 )
 
 // reverseDomain matches document types and namespaces: dot-separated
@@ -44,10 +44,10 @@ func (*Format) Validate(c *credential.Configuration) error {
 		}
 	}
 	for i, alg := range c.SigningAlgs {
-		if _, ok := coseAlgorithms[alg]; !ok {
+		if _, ok := keys.COSEAlgorithm(alg); !ok {
 			return &credential.FieldError{
 				Field:  fmt.Sprintf("signing_algs[%d]", i),
-				Reason: fmt.Sprintf("unsupported algorithm %q for %s (supported: %s)", alg, FormatID, strings.Join(supportedAlgs(), ", ")),
+				Reason: fmt.Sprintf("unsupported algorithm %q for %s (supported: %s)", alg, FormatID, strings.Join(keys.COSEAlgorithms(), ", ")),
 			}
 		}
 	}
@@ -82,13 +82,4 @@ func validatePath(i int, path []any) error {
 		return &credential.FieldError{Field: field + "[1]", Reason: fmt.Sprintf("%v is not an element identifier (a name without spaces, e.g. family_name)", path[1])}
 	}
 	return nil
-}
-
-func supportedAlgs() []string {
-	algs := make([]string, 0, len(coseAlgorithms))
-	for alg := range coseAlgorithms {
-		algs = append(algs, alg)
-	}
-	slices.Sort(algs)
-	return algs
 }

@@ -2,13 +2,10 @@ package sdjwt
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/credential"
 	"credmint/app/keys"
@@ -69,7 +66,7 @@ func (f *Format) Issue(ctx context.Context, req credential.IssueRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
-	jwt, err := sign(ctx, req.Signer, f.ID(), payload)
+	jwt, err := keys.SignJWT(ctx, req.Signer, f.ID(), "", payload)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +115,7 @@ func buildPayload(req credential.IssueRequest, claims map[string]any, disclosed 
 	}
 	claims["vct"] = req.Configuration.VCT
 	if req.HolderKey != nil {
-		jwk, err := holderJWK(req.HolderKey)
+		jwk, err := credential.HolderJWK(req.HolderKey)
 		if err != nil {
 			return nil, err
 		}
@@ -133,32 +130,4 @@ func buildPayload(req credential.IssueRequest, claims map[string]any, disclosed 
 		claims["_sd_alg"] = "sha-256" // RFC 9901 §4.1.1
 	}
 	return marshal(claims)
-}
-
-// sign produces the compact JWS of payload with typ (the format id), the signer's
-// kid and, when it has a certificate chain, x5c (leaf first, trust anchor
-// excluded). go-jose sets kid from the signer's public JWK and never embeds
-// a jwk header unless asked to.
-func sign(ctx context.Context, s keys.Signer, typ string, payload []byte) (string, error) {
-	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
-	if kid := s.KeyID(); kid != "" {
-		opts = opts.WithHeader("kid", kid)
-	}
-	if chain := s.Chain(); len(chain) > 0 {
-		x5c := make([]string, len(chain))
-		for i, cert := range chain {
-			x5c[i] = base64.StdEncoding.EncodeToString(cert.Raw)
-		}
-		opts = opts.WithHeader("x5c", x5c)
-	}
-	key := jose.SigningKey{Algorithm: jose.SignatureAlgorithm(s.Algorithm()), Key: keys.JOSE(ctx, s)}
-	signer, err := jose.NewSigner(key, opts)
-	if err != nil {
-		return "", fmt.Errorf("sdjwt: signer for key %s: %w", s.KeyID(), err)
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("sdjwt: sign with key %s: %w", s.KeyID(), err)
-	}
-	return jws.CompactSerialize()
 }
