@@ -3,10 +3,7 @@ package status_test
 import (
 	"bytes"
 	"compress/zlib"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"io"
@@ -16,39 +13,11 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
-	"credmint/app/keys"
+	"credmint/app/keys/keystest"
 	"credmint/app/status"
 	"credmint/db"
 	"credmint/db/dbtest"
 )
-
-// chainSigner is an ecSigner with a self-signed certificate, so tokens
-// carry x5chain.
-type chainSigner struct {
-	ecSigner
-	cert *x509.Certificate
-}
-
-func (s *chainSigner) Chain() []*x509.Certificate         { return []*x509.Certificate{s.cert} }
-func (s *chainSigner) Active(string) (keys.Signer, error) { return s, nil }
-func (s *chainSigner) Public() crypto.PublicKey           { return &s.key.PublicKey }
-
-func newChainSigner(t *testing.T, kid string) *chainSigner {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := keys.SelfSignedCertificate(k, "status list test", "", time.Now().Add(-time.Hour), time.Now().Add(time.Hour), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &chainSigner{ecSigner: ecSigner{key: k, kid: kid}, cert: cert}
-}
 
 // cwtToken is a CWT Status List Token decoded without credmint code.
 type cwtToken struct {
@@ -127,7 +96,7 @@ func decodeCWT(t *testing.T, body []byte) *cwtToken {
 func TestCWT(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *db.Store) {
 		ctx := t.Context()
-		signer := newChainSigner(t, "sl-cwt-1")
+		signer := keystest.New(t, "sl-cwt-1", "status list test")
 		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 		svc, err := status.New(status.Deps{Store: s, Signers: signer, PublicURL: "https://issuer.example.org", Size: 1024, Bits: 2,
 			Block: 1, Now: func() time.Time { return now }})

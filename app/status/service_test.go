@@ -3,13 +3,9 @@ package status_test
 import (
 	"bytes"
 	"compress/zlib"
-	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -22,39 +18,16 @@ import (
 
 	"credmint/app/audit"
 	"credmint/app/issuance"
-	"credmint/app/keys"
+	"credmint/app/keys/keystest"
 	"credmint/app/status"
 	"credmint/db"
 	"credmint/db/dbtest"
 )
 
-// ecSigner is a keys.Signer over an in-memory P-256 key.
-type ecSigner struct {
-	key *ecdsa.PrivateKey
-	kid string
-}
-
-func (s *ecSigner) KeyID() string                      { return s.kid }
-func (s *ecSigner) Algorithm() string                  { return "ES256" }
-func (s *ecSigner) Public() crypto.PublicKey           { return &s.key.PublicKey }
-func (s *ecSigner) Chain() []*x509.Certificate         { return nil }
-func (s *ecSigner) Active(string) (keys.Signer, error) { return s, nil }
-func (s *ecSigner) Sign(_ context.Context, msg []byte) ([]byte, error) {
-	h := sha256.Sum256(msg)
-	r, sig, err := ecdsa.Sign(rand.Reader, s.key, h[:])
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 64)
-	r.FillBytes(out[:32])
-	sig.FillBytes(out[32:])
-	return out, nil
-}
-
 type env struct {
 	svc    *status.Service
 	store  *db.Store
-	signer *ecSigner
+	signer *keystest.Signer
 	now    time.Time
 }
 
@@ -64,7 +37,7 @@ func newEnv(t *testing.T, s *db.Store, size, bits int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: s, signer: &ecSigner{key: k, kid: "sl-key-1"}, now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	e := &env{store: s, signer: &keystest.Signer{Key: k, KID: "sl-key-1"}, now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	e.svc, err = status.New(status.Deps{Store: s, Signers: e.signer, PublicURL: "https://issuer.example.org/t1", Size: size, Bits: bits,
 		Now: func() time.Time { return e.now }})
 	if err != nil {
@@ -134,7 +107,7 @@ func decodeToken(t *testing.T, e *env, jwt string) (map[string]any, map[string]a
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := jws.Verify(&e.signer.key.PublicKey)
+	payload, err := jws.Verify(&e.signer.Key.PublicKey)
 	if err != nil {
 		t.Fatalf("signature: %v", err)
 	}

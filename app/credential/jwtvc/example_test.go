@@ -2,12 +2,9 @@ package jwtvc_test
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
@@ -21,6 +18,7 @@ import (
 	"credmint/app/credential/jwtvc"
 	"credmint/app/credential/sdjwt"
 	"credmint/app/keys"
+	"credmint/app/keys/keystest"
 	"credmint/config"
 )
 
@@ -94,25 +92,5 @@ func localSigner(t *testing.T) keys.Signer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &ecSigner{key: key}
-}
-
-// ecSigner is a minimal ES256 keys.Signer for the example test.
-type ecSigner struct{ key *ecdsa.PrivateKey }
-
-func (s *ecSigner) KeyID() string              { return "example-1" }
-func (s *ecSigner) Algorithm() string          { return "ES256" }
-func (s *ecSigner) Public() crypto.PublicKey   { return &s.key.PublicKey }
-func (s *ecSigner) Chain() []*x509.Certificate { return nil }
-
-func (s *ecSigner) Sign(_ context.Context, message []byte) ([]byte, error) {
-	digest := sha256.Sum256(message)
-	r, ss, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
-	if err != nil {
-		return nil, err
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	ss.FillBytes(sig[32:])
-	return sig, nil
+	return &keystest.Signer{Key: key, KID: "example-1"}
 }

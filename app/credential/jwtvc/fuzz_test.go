@@ -24,7 +24,7 @@ func FuzzIssue(f *testing.F) {
 	f.Add(`{"a": [[1, 2], {"b": null}], "c": {"d": {"e": "<&>"}}, "": "empty name", "@context": 1}`, true, false)
 	f.Add(`{"x": [], "y": {}, "z": 1e300, "w": -0.5, "v": 9007199254740993, "id": "urn:x"}`, false, true)
 	key := fixedP256(f, "fuzz issuer")
-	signer := &testSigner{key: key, kid: "fuzz", chain: []*x509.Certificate{selfSigned(f, key)}}
+	signer := &testSigner{Key: key, KID: "fuzz", Certs: []*x509.Certificate{selfSigned(f, key)}}
 	holder := &jose.JSONWebKey{Key: &fixedP256(f, "fuzz holder").PublicKey}
 	f.Fuzz(func(t *testing.T, data string, v11, didJWK bool) {
 		var dataset map[string]any

@@ -62,7 +62,7 @@ func diplomaConfig(vcdm string, didJWK bool) *credential.Configuration {
 // only when it is missing.
 func TestGolden(t *testing.T) {
 	issuerKey := fixedP256(t, "credmint golden issuer")
-	signer := &testSigner{key: issuerKey, kid: "golden-issuer-1", chain: []*x509.Certificate{goldenCert(t, issuerKey)}}
+	signer := &testSigner{Key: issuerKey, KID: "golden-issuer-1", Certs: []*x509.Certificate{goldenCert(t, issuerKey)}}
 	holder := &jose.JSONWebKey{Key: &fixedP256(t, "credmint golden holder").PublicKey}
 	status := &credential.StatusReference{URI: "https://issuer.example.org/status/1", Index: 4711}
 	tests := []struct {

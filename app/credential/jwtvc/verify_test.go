@@ -97,11 +97,11 @@ func TestIssueVerifies(t *testing.T) {
 				t.Fatalf("Issue returned %T, want string", out)
 			}
 			d := decodeJWT(t, jwt)
-			if !d.leaf.Equal(signer.chain[0]) {
+			if !d.leaf.Equal(signer.Certs[0]) {
 				t.Error("x5c leaf is not the signer's certificate")
 			}
 			v11 := tt.vcdm == VCDM11
-			checkHeader(t, d, signer.kid, v11)
+			checkHeader(t, d, signer.KID, v11)
 			vc := checkEnvelope(t, d.payload, v11, iat, exp)
 			if got, want := vc["@context"], []any{map[bool]string{true: ContextV1, false: ContextV2}[v11], "https://university.example.org/contexts/diploma/v1"}; !cmp.Equal(got, want) {
 				t.Errorf("@context = %v, want %v", got, want)

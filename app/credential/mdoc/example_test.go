@@ -3,14 +3,9 @@ package mdoc_test
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"path/filepath"
 	"testing"
 	"time"
@@ -22,7 +17,7 @@ import (
 	"credmint/app/credential/mdoc"
 	"credmint/app/credential/mdoc/mdoctest"
 	"credmint/app/credential/sdjwt"
-	"credmint/app/keys"
+	"credmint/app/keys/keystest"
 	"credmint/config"
 )
 
@@ -72,7 +67,7 @@ func TestExampleMDL(t *testing.T) {
 	out, err := mdoc.New().Issue(context.Background(), credential.IssueRequest{
 		Configuration: c, Issuer: cfg.PublicURL, Claims: dataset,
 		HolderKey: &jose.JSONWebKey{Key: &holder.PublicKey}, IssuedAt: now, ExpiresAt: now.Add(c.Validity),
-		Signer: certifiedSigner(t), Rand: rand.Reader,
+		Signer: keystest.New(t, "example-ds", "example DS"), Rand: rand.Reader,
 	})
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
@@ -90,46 +85,4 @@ func TestExampleMDL(t *testing.T) {
 	if want := now.Add(5 * 365 * 24 * time.Hour); !doc.ValidUntil.Equal(want) {
 		t.Errorf("validUntil: got %s, want %s (43800h)", doc.ValidUntil, want)
 	}
-}
-
-// certifiedSigner is an ES256 keys.Signer with a self-signed certificate.
-func certifiedSigner(t *testing.T) keys.Signer {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example DS"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &ecSigner{key: key, chain: []*x509.Certificate{cert}}
-}
-
-type ecSigner struct {
-	key   *ecdsa.PrivateKey
-	chain []*x509.Certificate
-}
-
-func (s *ecSigner) KeyID() string              { return "example-ds" }
-func (s *ecSigner) Algorithm() string          { return "ES256" }
-func (s *ecSigner) Public() crypto.PublicKey   { return &s.key.PublicKey }
-func (s *ecSigner) Chain() []*x509.Certificate { return s.chain }
-
-func (s *ecSigner) Sign(_ context.Context, message []byte) ([]byte, error) {
-	digest := sha256.Sum256(message)
-	r, ss, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
-	if err != nil {
-		return nil, err
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	ss.FillBytes(sig[32:])
-	return sig, nil
 }

@@ -24,7 +24,7 @@ func FuzzIssue(f *testing.F) {
 	f.Add(`{"a": [[1, 2], {"b": null}], "c": {"d": {"e": "<&>"}}, "": "empty name"}`)
 	f.Add(`{"x": [], "y": {}, "z": 1e300, "w": -0.5, "v": -9007199254740993, "u": null}`)
 	key := fixedP256(f, "fuzz document signer")
-	signer := &testSigner{key: key, kid: "fuzz", chain: []*x509.Certificate{selfSigned(f, key, "fuzz")}}
+	signer := &testSigner{Key: key, KID: "fuzz", Certs: []*x509.Certificate{selfSigned(f, key, "fuzz")}}
 	holder := &fixedP256(f, "fuzz holder").PublicKey
 	const ns = "org.example.fuzz"
 	f.Fuzz(func(t *testing.T, data string) {

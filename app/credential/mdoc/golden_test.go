@@ -39,7 +39,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // -update creates it only when it is missing.
 func TestGolden(t *testing.T) {
 	key := fixedP256(t, "credmint golden document signer")
-	signer := &testSigner{key: key, kid: "golden-ds-1", chain: []*x509.Certificate{goldenCert(t, key)}}
+	signer := &testSigner{Key: key, KID: "golden-ds-1", Certs: []*x509.Certificate{goldenCert(t, key)}}
 	holder := &fixedP256(t, "credmint golden holder").PublicKey
 	iat := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {

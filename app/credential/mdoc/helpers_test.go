@@ -1,80 +1,29 @@
 package mdoc
 
 import (
-	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"math/big"
 	"testing"
-	"time"
 
 	"credmint/app/credential"
-	"credmint/app/keys"
+	"credmint/app/keys/keystest"
 )
 
-// testSigner is a keys.Signer over an in-memory P-256 key, for tests only.
-type testSigner struct {
-	key   *ecdsa.PrivateKey
-	kid   string
-	chain []*x509.Certificate
-}
-
-var _ keys.Signer = (*testSigner)(nil)
-
-func (s *testSigner) KeyID() string              { return s.kid }
-func (s *testSigner) Algorithm() string          { return "ES256" }
-func (s *testSigner) Public() crypto.PublicKey   { return &s.key.PublicKey }
-func (s *testSigner) Chain() []*x509.Certificate { return s.chain }
-
-// Sign returns the JOSE (and COSE) form of an ES256 signature: r||s.
-func (s *testSigner) Sign(_ context.Context, message []byte) ([]byte, error) {
-	digest := sha256.Sum256(message)
-	r, ss, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
-	if err != nil {
-		return nil, err
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	ss.FillBytes(sig[32:])
-	return sig, nil
-}
+// testSigner is the in-memory signer of app/keys/keystest.
+type testSigner = keystest.Signer
 
 // newTestSigner returns a signer over a fresh key with a self-signed
 // certificate as its chain.
 func newTestSigner(t testing.TB) *testSigner {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testSigner{key: key, kid: "test-ds-1", chain: []*x509.Certificate{selfSigned(t, key, "credmint test document signer")}}
+	return keystest.New(t, "test-ds-1", "credmint test document signer")
 }
 
 // selfSigned returns a self-signed certificate for key.
 func selfSigned(t testing.TB, key *ecdsa.PrivateKey, cn string) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: cn, Country: []string{"UT"}},
-		NotBefore:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:     time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
+	return keystest.SelfSigned(t, key, cn)
 }
 
 // fixedP256 returns the P-256 key whose scalar is SHA-256(seed).

@@ -55,7 +55,7 @@ func TestIssueVerifies(t *testing.T) {
 			if err != nil {
 				t.Fatalf("independent verification: %v", err)
 			}
-			if !doc.Chain[0].Equal(signer.chain[0]) {
+			if !doc.Chain[0].Equal(signer.Certs[0]) {
 				t.Error("x5chain leaf is not the signer's certificate")
 			}
 			if !doc.Signed.Equal(iat) || !doc.ValidFrom.Equal(iat) || !doc.ValidUntil.Equal(iat.Add(cfg.Validity)) {
@@ -183,10 +183,10 @@ func TestIssueErrors(t *testing.T) {
 		{"status without uri", func(r *credential.IssueRequest) { r.Status = &credential.StatusReference{Index: 1} }, "status"},
 		{"signer algorithm not allowed", func(r *credential.IssueRequest) { r.Configuration.SigningAlgs = []string{"ES384"} }, "ES256"},
 		{"signer without certificate", func(r *credential.IssueRequest) {
-			r.Signer = &testSigner{key: signer.key, kid: "bare"}
+			r.Signer = &testSigner{Key: signer.Key, KID: "bare"}
 		}, "x5chain"},
 		{"certificate of another key", func(r *credential.IssueRequest) {
-			r.Signer = &testSigner{key: signer.key, kid: "mismatch", chain: []*x509.Certificate{selfSigned(t, other, "other")}}
+			r.Signer = &testSigner{Key: signer.Key, KID: "mismatch", Certs: []*x509.Certificate{selfSigned(t, other, "other")}}
 		}, "does not certify"},
 		{"bad date", func(r *credential.IssueRequest) {
 			r.Claims[mdlNamespace].(map[string]any)["birth_date"] = "10.12.1815"
@@ -219,7 +219,7 @@ func TestIssueErrors(t *testing.T) {
 func TestIssueChain(t *testing.T) {
 	leafKey := fixedP256(t, "ds")
 	caKey := fixedP256(t, "iaca")
-	signer := &testSigner{key: leafKey, kid: "ds", chain: []*x509.Certificate{selfSigned(t, leafKey, "ds"), selfSigned(t, caKey, "iaca")}}
+	signer := &testSigner{Key: leafKey, KID: "ds", Certs: []*x509.Certificate{selfSigned(t, leafKey, "ds"), selfSigned(t, caKey, "iaca")}}
 	holder := &fixedP256(t, "holder").PublicKey
 	cfg := mdlConfiguration()
 	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -23,7 +23,7 @@ func FuzzIssue(f *testing.F) {
 	f.Add(`{"a": [[1, 2], {"b": null}], "c": {"d": {"e": "<&>"}}}`)
 	f.Add(`{"x": [], "y": {}, "z": 1e300, "w": -0.5}`)
 	key := fixedP256(f, "fuzz issuer")
-	signer := &testSigner{key: key, kid: "fuzz", chain: []*x509.Certificate{selfSigned(f, key)}}
+	signer := &testSigner{Key: key, KID: "fuzz", Certs: []*x509.Certificate{selfSigned(f, key)}}
 	f.Fuzz(func(t *testing.T, data string) {
 		var dataset map[string]any
 		if json.Unmarshal([]byte(data), &dataset) != nil || dataset == nil || hasReservedName(dataset, true) {

@@ -38,7 +38,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // testdata/issuer.pem; -update creates it only when it is missing.
 func TestGolden(t *testing.T) {
 	issuerKey := fixedP256(t, "credmint golden issuer")
-	signer := &testSigner{key: issuerKey, kid: "golden-issuer-1", chain: []*x509.Certificate{goldenCert(t, issuerKey)}}
+	signer := &testSigner{Key: issuerKey, KID: "golden-issuer-1", Certs: []*x509.Certificate{goldenCert(t, issuerKey)}}
 	holder := &jose.JSONWebKey{Key: &fixedP256(t, "credmint golden holder").PublicKey}
 	tests := []struct {
 		name   string

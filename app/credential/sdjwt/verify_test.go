@@ -202,8 +202,8 @@ func checkHeader(t *testing.T, d *decoded, s *testSigner) {
 	if got := d.header["alg"]; got != "ES256" {
 		t.Errorf("alg = %v, want ES256", got)
 	}
-	if got := d.header["kid"]; got != s.kid {
-		t.Errorf("kid = %v, want %s", got, s.kid)
+	if got := d.header["kid"]; got != s.KID {
+		t.Errorf("kid = %v, want %s", got, s.KID)
 	}
 	if n := strings.Count(string(d.rawHeader), `"kid"`); n != 1 {
 		t.Errorf("header %s has kid %d times, want once", d.rawHeader, n)
@@ -215,7 +215,7 @@ func checkHeader(t *testing.T, d *decoded, s *testSigner) {
 	if got := slices.Sorted(maps.Keys(d.header)); !slices.Equal(got, wantKeys) {
 		t.Errorf("header members = %v, want %v", got, wantKeys)
 	}
-	if !d.leaf.Equal(s.chain[0]) {
+	if !d.leaf.Equal(s.Certs[0]) {
 		t.Error("x5c leaf is not the signer's certificate")
 	}
 }
