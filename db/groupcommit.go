@@ -220,9 +220,7 @@ func (c *committer) runBatch(batch []*txRequest) {
 func (c *committer) runOptimistic(batch []*txRequest) {
 	tx, err := c.begin()
 	if err != nil {
-		for _, r := range batch {
-			r.done <- txResult{err: err}
-		}
+		answerAll(batch, err)
 		return
 	}
 	ok := batch[:0:0] // requests whose fn succeeded, answered after COMMIT
@@ -250,6 +248,13 @@ func (c *committer) runOptimistic(batch []*txRequest) {
 	c.commit(tx, ok)
 }
 
+// answerAll answers every request of batch with err.
+func answerAll(batch []*txRequest, err error) {
+	for _, r := range batch {
+		r.done <- txResult{err: err}
+	}
+}
+
 // commit commits the transaction of a batch and answers the requests of
 // ok, whose functions succeeded.
 func (c *committer) commit(tx *gorm.DB, ok []*txRequest) {
@@ -261,9 +266,7 @@ func (c *committer) commit(tx *gorm.DB, ok []*txRequest) {
 	if err != nil {
 		err = fmt.Errorf("db: group commit: %w", err)
 	}
-	for _, r := range ok {
-		r.done <- txResult{err: err}
-	}
+	answerAll(ok, err)
 }
 
 // runSavepoints runs several requests in one transaction, each under a
@@ -271,21 +274,15 @@ func (c *committer) commit(tx *gorm.DB, ok []*txRequest) {
 func (c *committer) runSavepoints(batch []*txRequest) {
 	tx, err := c.begin()
 	if err != nil {
-		for _, r := range batch {
-			r.done <- txResult{err: err}
-		}
+		answerAll(batch, err)
 		return
 	}
 	ok := batch[:0:0] // requests whose fn succeeded, answered after COMMIT
 	abort := func(err error, rest []*txRequest) {
 		tx.Rollback()
 		err = fmt.Errorf("db: group commit: %w", err)
-		for _, r := range ok {
-			r.done <- txResult{err: err}
-		}
-		for _, r := range rest {
-			r.done <- txResult{err: err}
-		}
+		answerAll(ok, err)
+		answerAll(rest, err)
 	}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
