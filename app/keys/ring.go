@@ -260,24 +260,34 @@ func (r *Ring) open(rec Record) (*entry, error) {
 // Ensure is serialised within a process; two processes racing on an empty
 // shared store may each create a key, which is harmless (the newer is used).
 func (r *Ring) Ensure(ctx context.Context, purpose string) (created bool, err error) {
-	if purpose == "" {
-		return false, errors.New("keys: Ensure needs a purpose")
+	made, err := r.EnsureAll(ctx, purpose)
+	return len(made) > 0, err
+}
+
+// EnsureAll is Ensure for several purposes with one reload of the Store: it
+// returns the purposes it made a key for, in the order given.
+func (r *Ring) EnsureAll(ctx context.Context, purposes ...string) (created []string, err error) {
+	if slices.Contains(purposes, "") {
+		return nil, errors.New("keys: Ensure needs a purpose")
 	}
 	r.ensureMu.Lock()
 	defer r.ensureMu.Unlock()
 	if err := r.Load(ctx); err != nil {
-		return false, err
+		return nil, err
 	}
-	r.mu.RLock()
-	current := r.activeLocked(purpose, r.now())
-	r.mu.RUnlock()
-	if current != nil {
-		return false, nil
+	for _, purpose := range purposes {
+		r.mu.RLock()
+		current := r.activeLocked(purpose, r.now())
+		r.mu.RUnlock()
+		if current != nil {
+			continue
+		}
+		if _, err := r.create(ctx, purpose, time.Time{}, "no valid key"); err != nil {
+			return created, err
+		}
+		created = append(created, purpose)
 	}
-	if _, err := r.create(ctx, purpose, time.Time{}, "no valid key"); err != nil {
-		return false, err
-	}
-	return true, nil
+	return created, nil
 }
 
 // create generates a key of the kind purpose needs, signing from notBefore

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -479,6 +480,34 @@ func TestRingConcurrentEnsure(t *testing.T) {
 		}
 		if got, want := len(storedKeys(t, s)), 1; got != want {
 			t.Errorf("store holds %d keys after concurrent Ensure, want %d", got, want)
+		}
+	})
+}
+
+// TestRingEnsureAll checks that EnsureAll creates a key for each purpose
+// that has none, and only for those.
+func TestRingEnsureAll(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		r := newRing(t, s, newSealer(t, masterKey(1)), newClock(t0))
+		ensure(t, r, true) // the credential purpose has a key already
+		purposes := []string{keys.PurposeCredential, keys.PurposeStatusList, keys.PurposeMetadata}
+		created, err := r.EnsureAll(context.Background(), purposes...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := purposes[1:]; !slices.Equal(created, want) {
+			t.Errorf("EnsureAll created keys for %v, want %v", created, want)
+		}
+		for _, p := range purposes {
+			if _, err := r.Active(p); err != nil {
+				t.Errorf("no active %s key after EnsureAll: %v", p, err)
+			}
+		}
+		if created, err := r.EnsureAll(context.Background(), purposes...); err != nil || len(created) != 0 {
+			t.Errorf("second EnsureAll created %v (%v), want nothing", created, err)
+		}
+		if _, err := r.EnsureAll(context.Background(), keys.PurposeMetadata, ""); err == nil {
+			t.Error("EnsureAll accepted an empty purpose")
 		}
 	})
 }

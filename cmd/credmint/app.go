@@ -167,15 +167,12 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.ring.Load(ctx); err != nil {
+	created, err := a.ring.EnsureAll(ctx, signingPurposes...)
+	if err != nil {
 		return err
 	}
-	for _, purpose := range signingPurposes {
-		if created, err := a.ring.Ensure(ctx, purpose); err != nil {
-			return err
-		} else if created {
-			log.Info("created an issuer signing key", "purpose", purpose)
-		}
+	for _, purpose := range created {
+		log.Info("created an issuer signing key", "purpose", purpose)
 	}
 	if err := a.wireStatus(); err != nil {
 		return err

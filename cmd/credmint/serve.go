@@ -99,12 +99,12 @@ func (a *app) housekeeping(ctx context.Context) {
 			}
 			a.expireDeferred(ctx)
 			a.refreshStatusLists(ctx)
-			for _, purpose := range signingPurposes {
-				if created, err := a.ring.Ensure(ctx, purpose); err != nil {
-					a.log.Error("reloading signing keys failed", "purpose", purpose, "error", err.Error())
-				} else if created {
-					a.log.Warn("created a new issuer signing key: the previous one expired", "purpose", purpose)
-				}
+			created, err := a.ring.EnsureAll(ctx, signingPurposes...)
+			if err != nil {
+				a.log.Error("reloading signing keys failed", "error", err.Error())
+			}
+			for _, purpose := range created {
+				a.log.Warn("created a new issuer signing key: the previous one expired", "purpose", purpose)
 			}
 			a.housekeepKeys(ctx)
 		}
