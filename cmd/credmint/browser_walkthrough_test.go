@@ -247,7 +247,12 @@ func (w *walk) createConfiguration() {
 		chromedp.Click(chromedp.CSS(`a[href="/console/configurations/new"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#f-id`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-id`), "library_card"),
+		// Choosing the format swaps the format's own fields in (htmx): mark
+		// the old ones and wait for their replacement, or the typing below
+		// races the swap and lands in a node that is gone.
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('format-fields').dataset.stale = 'yes'`),
 		chromedp.SetValue(chromedp.CSS(`#f-format`), "dc+sd-jwt"),
+		chromedp.WaitReady(chromedp.CSS(`#format-fields:not([data-stale])`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-vct`), "https://library.example.org/credentials/library-card/1"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=display_name]`), "Library card"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=display_description]`), "Borrow books, e-books and films at every branch of the Springfield Public Library."),
