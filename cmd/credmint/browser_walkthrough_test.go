@@ -91,14 +91,14 @@ func TestBrowserConsoleWalkthrough(t *testing.T) {
 	w.step("list the batch's offers", chromedp.Click(chromedp.CSS(`a[href^="/console/offers?batch="]`)), chromedp.WaitVisible(chromedp.CSS(`table.offers tbody tr`)))
 	screenshot(t, ctx, "offers")
 	w.step("open an offer", chromedp.Click(chromedp.CSS(`table.offers tbody tr:first-child a[href^="/console/offers/off_"]`)), chromedp.WaitVisible(chromedp.CSS(`.qr img`)))
-	w.poll("the offer's QR image (its naturalWidth)", naturalWidth(`.qr img`), "", 10*time.Second)
+	w.poll("the offer's QR image (its naturalWidth)", naturalWidth(`.qr img`), "", 30*time.Second)
 	screenshot(t, ctx, "offer")
 	landing, offerPage := w.value("the landing link", `input.landing-link`), w.location()
 	w.printLetter()
 
 	w.step("open the landing page", chromedp.Navigate(landing), chromedp.WaitVisible(chromedp.CSS(`img.qr`)))
 	w.expectHeading("on the landing page", "Your Library card")
-	w.poll("the landing page's QR image (its naturalWidth)", naturalWidth(`img.qr`), "", 10*time.Second)
+	w.poll("the landing page's QR image (its naturalWidth)", naturalWidth(`img.qr`), "", 30*time.Second)
 	screenshot(t, ctx, "landing")
 
 	w.step("back to the offer and on to its batch", chromedp.Navigate(offerPage), chromedp.WaitVisible(chromedp.CSS(`.qr img`)),
@@ -120,7 +120,7 @@ func TestBrowserConsoleWalkthrough(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=subject_id]`), offerID),
 		chromedp.Submit(chromedp.CSS(`input[name=subject_id]`)),
 	)
-	w.poll("the filtered audit log's address", `location.search`, "subject_id="+offerID, 10*time.Second)
+	w.poll("the filtered audit log's address", `location.search`, "subject_id="+offerID, 30*time.Second)
 	w.step("read the filtered audit log", chromedp.WaitVisible(chromedp.CSS(`table.audit tbody tr`)))
 	if got := w.text("the offer's audit events", `table.audit tbody`); strings.Count(got, "offer.created") != 1 || strings.Count(got, "offer.printed") != 2 {
 		t.Errorf("the offer's audit log: want offer.created once and offer.printed twice (letter, PDF), got %s", got)
@@ -269,7 +269,7 @@ func (w *walk) createConfiguration() {
 		chromedp.SendKeys(row(2, `input[name=claim_name]`), "Valid until"),
 	)
 	live := `(document.querySelector('#preview pre.metadata') || {}).textContent`
-	w.poll("the live metadata preview", live, `"Valid until"`, 10*time.Second)
+	w.poll("the live metadata preview", live, `"Valid until"`, 30*time.Second)
 	screenshot(w.t, w.ctx, "configuration-edit")
 	w.step("save the configuration", chromedp.Click(chromedp.CSS(`.form-actions button[value=save]`)), chromedp.WaitVisible(chromedp.CSS(`main .flash`)))
 	if loc := w.location(); loc != w.h.url+"/console/configurations/library_card" {
@@ -313,7 +313,7 @@ func (w *walk) printLetter() {
 	var id target.ID
 	select {
 	case id = <-opened:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		w.t.Fatal("print the letter: no tab opened")
 	}
 	tab, closeTab := chromedp.NewContext(w.ctx, chromedp.WithTargetID(id))

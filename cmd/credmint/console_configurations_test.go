@@ -364,7 +364,7 @@ func TestBrowserConfigurationEditor(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := `(document.querySelector('#preview pre.metadata') || {textContent: ''}).textContent.includes('urn:example:library:1')`
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](live, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](live, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`#preview`)))
 		t.Fatalf("the preview did not follow the typing: %v\n%s", err, html)
 	}
@@ -602,7 +602,7 @@ func TestBrowserConfigurationFormatChange(t *testing.T) {
 		t.Error("the vct field is still shown for mso_mdoc")
 	}
 	live := `(document.querySelector('#preview pre.metadata') || {textContent: ''}).textContent.includes('"doctype": "eu.europa.ec.eudi.pid.1"')`
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](live, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](live, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`#preview`)))
 		t.Fatalf("the preview did not show the doctype: %v\n%s", err, html)
 	}
