@@ -36,6 +36,7 @@ func withMDL() harnessOption {
 				el("issuing_authority", credential.TypeString, true), el("document_number", credential.TypeString, true),
 				el("driving_privileges", credential.TypeArray, true), el("un_distinguishing_sign", credential.TypeString, true),
 				el("age_over_18", credential.TypeBoolean, false),
+				{Path: []any{mdlNamespace, "driving_privileges", nil, "issue_date"}, Type: credential.TypeDate},
 			},
 		})
 	}
@@ -47,7 +48,7 @@ func mdlElements() map[string]any {
 		"family_name": "Lovelace", "given_name": "Ada", "birth_date": "1815-12-10",
 		"issue_date": "2026-01-01", "expiry_date": "2031-01-01", "issuing_country": "UT",
 		"issuing_authority": "Utopia DMV", "document_number": "D-1815",
-		"driving_privileges":     []any{map[string]any{"vehicle_category_code": "B"}},
+		"driving_privileges":     []any{map[string]any{"vehicle_category_code": "B", "issue_date": "2020-01-01"}},
 		"un_distinguishing_sign": "UTO", "age_over_18": true,
 	}
 }
@@ -106,7 +107,8 @@ func TestMdocFlowEndToEnd(t *testing.T) {
 				"issue_date":      cbor.Tag{Number: 1004, Content: "2026-01-01"},
 				"expiry_date":     cbor.Tag{Number: 1004, Content: "2031-01-01"},
 				"issuing_country": "UT", "issuing_authority": "Utopia DMV", "document_number": "D-1815",
-				"driving_privileges":     []any{map[any]any{"vehicle_category_code": "B"}},
+				// A nested claim of type date: a full-date inside the element.
+				"driving_privileges":     []any{map[any]any{"vehicle_category_code": "B", "issue_date": cbor.Tag{Number: 1004, Content: "2020-01-01"}}},
 				"un_distinguishing_sign": "UTO", "age_over_18": true,
 			}}
 			if diff := cmp.Diff(want, doc.Elements); diff != "" {

@@ -52,22 +52,96 @@ func selectElements(c *credential.Configuration, claims map[string]any) (map[str
 		}
 		return out, nil
 	}
+	// One data element per distinct [namespace, element] the claims start
+	// with, in the order they first appear. Claims with longer paths type
+	// values inside their element (the dates in driving_privileges).
+	type plan struct {
+		ns, id string
+		typ    string
+		nested []credential.Claim
+	}
+	var plans []*plan
+	byPath := map[[2]string]*plan{}
 	for _, cl := range c.Claims {
 		ns, id, ok := elementPath(cl.Path)
 		if !ok {
-			return nil, fmt.Errorf("mdoc: configuration %s: claim path %s is not [namespace, element]", c.ID, credential.PathString(cl.Path))
+			return nil, fmt.Errorf("mdoc: configuration %s: claim path %s is not [namespace, element, ...]", c.ID, credential.PathString(cl.Path))
 		}
-		elements, _ := claims[ns].(map[string]any)
-		if err := add(ns, id, cl.Type, elements[id]); err != nil {
-			return nil, err
+		p := byPath[[2]string{ns, id}]
+		if p == nil {
+			p = &plan{ns: ns, id: id, typ: credential.TypeAny}
+			byPath[[2]string{ns, id}] = p
+			plans = append(plans, p)
 		}
+		if len(cl.Path) == 2 {
+			p.typ = cl.Type
+		} else {
+			p.nested = append(p.nested, cl)
+		}
+	}
+	for _, p := range plans {
+		elements, _ := claims[p.ns].(map[string]any)
+		v := elements[p.id]
+		if v == nil {
+			continue
+		}
+		cv, err := cborValue(p.typ, v)
+		if err != nil {
+			return nil, fmt.Errorf("mdoc: %s/%s: %w", p.ns, p.id, err)
+		}
+		for _, cl := range p.nested {
+			if cv, err = typeWithin(cv, cl.Path[2:], cl.Type); err != nil {
+				return nil, fmt.Errorf("mdoc: %s: %w", credential.PathString(cl.Path), err)
+			}
+		}
+		out[p.ns] = append(out[p.ns], element{id: p.id, value: cv})
 	}
 	return out, nil
 }
 
-// elementPath splits a claim path [namespace, element identifier].
+// typeWithin converts the values that path selects inside v, an element
+// value already in its natural CBOR form (so its maps and arrays are fresh
+// copies, safe to change), to the CBOR form of typ. A path step is a map
+// key (string), every array element (null) or one array index (int); a
+// step that selects nothing leaves v as it is, and null values stay null.
+func typeWithin(v any, path []any, typ string) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if len(path) == 0 {
+		if _, converted := v.(cbor.Tag); converted {
+			return v, nil
+		}
+		return cborValue(typ, v)
+	}
+	var err error
+	switch step := path[0].(type) {
+	case string:
+		if m, ok := v.(map[string]any); ok {
+			if child, ok := m[step]; ok {
+				m[step], err = typeWithin(child, path[1:], typ)
+			}
+		}
+	case nil:
+		if arr, ok := v.([]any); ok {
+			for i := range arr {
+				if arr[i], err = typeWithin(arr[i], path[1:], typ); err != nil {
+					break
+				}
+			}
+		}
+	case int:
+		if arr, ok := v.([]any); ok && step >= 0 && step < len(arr) {
+			arr[step], err = typeWithin(arr[step], path[1:], typ)
+		}
+	}
+	return v, err
+}
+
+// elementPath returns the namespace and element identifier a claim path
+// [namespace, element identifier, ...] starts with.
 func elementPath(path []any) (ns, id string, ok bool) {
-	if len(path) != 2 {
+	if len(path) < 2 {
 		return "", "", false
 	}
 	ns, ok1 := path[0].(string)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/credential"
@@ -45,7 +46,7 @@ func TestExampleMDL(t *testing.T) {
 		"family_name": "Lovelace", "given_name": "Ada", "birth_date": "1815-12-10",
 		"issue_date": "2026-06-01", "expiry_date": "2031-06-01", "issuing_country": "UT",
 		"issuing_authority": "Utopia DMV", "document_number": "D-1815",
-		"driving_privileges":     []any{map[string]any{"vehicle_category_code": "B"}},
+		"driving_privileges":     []any{map[string]any{"vehicle_category_code": "B", "issue_date": "2020-01-01", "expiry_date": "2030-01-01"}},
 		"un_distinguishing_sign": "UTO", "age_over_18": true,
 		"portrait": "_9j_4AAQSkZJRg", // the first bytes of a JPEG, base64url
 	}
@@ -81,6 +82,13 @@ func TestExampleMDL(t *testing.T) {
 	}
 	if p, ok := doc.Elements[ns]["portrait"].([]byte); !ok || !bytes.Equal(p, []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F'}) {
 		t.Errorf("portrait: got %#v, want the JPEG bytes as a CBOR byte string", doc.Elements[ns]["portrait"])
+	}
+	privileges, _ := doc.Elements[ns]["driving_privileges"].([]any)
+	if len(privileges) != 1 {
+		t.Fatalf("driving_privileges: got %#v, want one privilege", doc.Elements[ns]["driving_privileges"])
+	}
+	if p, _ := privileges[0].(map[any]any); p["issue_date"] != (cbor.Tag{Number: 1004, Content: "2020-01-01"}) || p["vehicle_category_code"] != "B" {
+		t.Errorf("driving_privileges[0]: got %#v, want issue_date as full-date (tag 1004) and the category as text", privileges[0])
 	}
 	if want := now.Add(5 * 365 * 24 * time.Hour); !doc.ValidUntil.Equal(want) {
 		t.Errorf("validUntil: got %s, want %s (43800h)", doc.ValidUntil, want)

@@ -80,6 +80,9 @@ func mdlConfiguration() *credential.Configuration {
 			el("driving_privileges", credential.TypeArray), el("un_distinguishing_sign", credential.TypeString),
 			el("age_over_18", credential.TypeBoolean), el("age_in_years", credential.TypeInteger),
 			el("issuance_time", credential.TypeDateTime),
+			// The dates inside driving_privileges are full-dates too.
+			{Path: []any{mdlNamespace, "driving_privileges", nil, "issue_date"}, Type: credential.TypeDate},
+			{Path: []any{mdlNamespace, "driving_privileges", nil, "expiry_date"}, Type: credential.TypeDate},
 		},
 	}
 	c.Normalize()

@@ -71,7 +71,8 @@ func TestIssueVerifies(t *testing.T) {
 				"issue_date":      cbor.Tag{Number: 1004, Content: "2026-01-01"},
 				"expiry_date":     cbor.Tag{Number: 1004, Content: "2031-01-01"},
 				"issuing_country": "UT", "issuing_authority": "Utopia DMV", "document_number": "D-1815",
-				"driving_privileges":     []any{map[any]any{"vehicle_category_code": "B", "issue_date": "2020-01-01", "expiry_date": "2030-01-01"}},
+				"driving_privileges": []any{map[any]any{"vehicle_category_code": "B",
+					"issue_date": cbor.Tag{Number: 1004, Content: "2020-01-01"}, "expiry_date": cbor.Tag{Number: 1004, Content: "2030-01-01"}}},
 				"un_distinguishing_sign": "UTO", "age_over_18": true, "age_in_years": uint64(210),
 				"issuance_time": time.Date(2026, 1, 1, 8, 30, 15, 0, time.UTC),
 			}}
@@ -197,7 +198,10 @@ func TestIssueErrors(t *testing.T) {
 		}, `"org.example"`},
 		{"claim path of the wrong shape", func(r *credential.IssueRequest) {
 			r.Configuration.Claims = []credential.Claim{{Path: []any{"given_name"}}}
-		}, "[namespace, element]"},
+		}, "[namespace, element, ...]"},
+		{"bad date inside an element", func(r *credential.IssueRequest) {
+			r.Claims[mdlNamespace].(map[string]any)["driving_privileges"] = []any{map[string]any{"vehicle_category_code": "B", "issue_date": "1.1.2020"}}
+		}, "org.iso.18013.5.1.driving_privileges[*].issue_date"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

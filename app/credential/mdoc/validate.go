@@ -23,7 +23,7 @@ const maxNameLength = 256
 func (*Format) ConfigurationFields() []string { return []string{"doctype"} }
 
 // Validate checks the mso_mdoc rules of c: doctype is a reverse-domain
-// document type, every claim path is [namespace, element identifier] with a
+// document type, every claim path is [namespace, element identifier, ...] with a
 // reverse-domain namespace, credentials are bound to a device key, vct is
 // not used and signing_algs only lists algorithms credmint signs mdocs
 // with. The selective flag is accepted and ignored: every mdoc element is
@@ -67,11 +67,14 @@ func validateDoctype(doctype string) error {
 	return nil
 }
 
-// validatePath requires [namespace, element identifier].
+// validatePath requires [namespace, element identifier, ...]: a path may go
+// on inside the element's value (a map key, null for every array element or
+// an array index, checked by the configuration) to give a nested value its
+// type, e.g. [org.iso.18013.5.1, driving_privileges, null, issue_date].
 func validatePath(i int, path []any) error {
 	field := fmt.Sprintf("claims[%d].path", i)
-	if len(path) != 2 {
-		return &credential.FieldError{Field: field, Reason: fmt.Sprintf("an %s claim path is [namespace, element identifier], not %s", FormatID, credential.PathString(path))}
+	if len(path) < 2 {
+		return &credential.FieldError{Field: field, Reason: fmt.Sprintf("an %s claim path is [namespace, element identifier, ...], not %s", FormatID, credential.PathString(path))}
 	}
 	ns, ok := path[0].(string)
 	if !ok || !reverseDomain.MatchString(ns) || len(ns) > maxNameLength {

@@ -29,10 +29,13 @@ func TestValidate(t *testing.T) {
 		{"doctype too long", func(c *credential.Configuration) { c.Doctype = "org." + strings.Repeat("a", 300) }, "doctype", "at most"},
 		{"vct", func(c *credential.Configuration) { c.VCT = "urn:x" }, "vct", "doctype"},
 		{"no binding", func(c *credential.Configuration) { c.BindingMethods = []string{"none"} }, "binding_methods", "device key"},
-		{"flat path", func(c *credential.Configuration) { c.Claims[1].Path = []any{"given_name"} }, "claims[1].path", "[namespace, element identifier]"},
-		{"deep path", func(c *credential.Configuration) {
-			c.Claims[8].Path = []any{mdlNamespace, "driving_privileges", nil}
-		}, "claims[8].path", "[namespace, element identifier]"},
+		{"flat path", func(c *credential.Configuration) { c.Claims[1].Path = []any{"given_name"} }, "claims[1].path", "[namespace, element identifier, ...]"},
+		{"typed value inside an element", func(c *credential.Configuration) {
+			c.Claims = append(c.Claims, credential.Claim{Path: []any{mdlNamespace, "driving_privileges", nil, "codes", nil, "code"}, Type: credential.TypeString})
+		}, "", ""},
+		{"nested value in another namespace", func(c *credential.Configuration) {
+			c.Claims = append(c.Claims, credential.Claim{Path: []any{"mdl", "driving_privileges", nil, "issue_date"}, Type: credential.TypeDate})
+		}, "claims[15].path[0]", "namespace"},
 		{"index in path", func(c *credential.Configuration) { c.Claims = c.Claims[:1]; c.Claims[0].Path = []any{mdlNamespace, 0} }, "claims[0].path[1]", "element identifier"},
 		{"namespace not reverse domain", func(c *credential.Configuration) { c.Claims[0].Path = []any{"mdl", "family_name"} }, "claims[0].path[0]", "namespace"},
 		{"element with space", func(c *credential.Configuration) { c.Claims[0].Path = []any{mdlNamespace, "family name"} }, "claims[0].path[1]", "element identifier"},
