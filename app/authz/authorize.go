@@ -75,8 +75,7 @@ func (s *Service) Authorize(ctx context.Context, q url.Values) (*LoginRedirect, 
 // pushed ones only; the request_uri must belong to client_id, be unused and
 // unexpired.
 func (s *Service) pushedRequest(ctx context.Context, q url.Values) (*Request, error) {
-	unknown := pageError(http.StatusBadRequest, CodeInvalidRequestURI, "Sign-in request not found",
-		"The wallet's sign-in request is unknown or belongs to another wallet. Go back to your wallet and start again.")
+	unknown := NewPageError(http.StatusBadRequest, CodeInvalidRequestURI, ProblemRequestNotFound)
 	if err := singleValued(q); err != nil || q.Get("client_id") == "" {
 		return nil, unknown
 	}
@@ -98,8 +97,7 @@ func (s *Service) pushedRequest(ctx context.Context, q url.Values) (*Request, er
 // directRequest checks an authorization request that was not pushed.
 func (s *Service) directRequest(ctx context.Context, q url.Values) (*Request, error) {
 	if len(q["client_id"]) > 1 || len(q["redirect_uri"]) > 1 {
-		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is not valid",
-			"The request names its wallet or return address more than once. Go back to your wallet and start again.")
+		return nil, NewPageError(http.StatusBadRequest, CodeInvalidRequest, ProblemRepeatedParameter)
 	}
 	cl, perr := s.Clients.Resolve(ctx, q.Get("client_id"), q.Get("redirect_uri"))
 	if perr != nil {

@@ -96,15 +96,13 @@ func (s *Service) checkBrowser(r *Request, browser Browser) error {
 	got := hash(browser(r.ID))
 	if r.BrowserHash == "" || subtle.ConstantTimeCompare([]byte(got), []byte(r.BrowserHash)) != 1 {
 		s.Log.Warn("authorization step refused: not the browser that started it", "request_id", r.ID)
-		return pageError(http.StatusForbidden, CodeAccessDenied, "Start again from your wallet",
-			"This sign-in was started in another browser, or your browser does not keep cookies for this site. Go back to your wallet and start again in this browser.")
+		return NewPageError(http.StatusForbidden, CodeAccessDenied, ProblemOtherBrowser)
 	}
 	return nil
 }
 
 func expiredLogin() *PageError {
-	return pageError(http.StatusBadRequest, CodeInvalidRequest, "This sign-in has expired",
-		"The sign-in link is not valid any more: it was used already, has expired or was changed. Go back to your wallet and start again.")
+	return NewPageError(http.StatusBadRequest, CodeInvalidRequest, ProblemLoginExpired)
 }
 
 // upstreamLogin redeems the provider's code and verifies the ID token,

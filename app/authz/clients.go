@@ -97,33 +97,27 @@ func CheckRedirectURI(raw string) error {
 // unregistered redirect URI must never be redirected to (RFC 6749 §4.1.2.1).
 func (c *Clients) Resolve(ctx context.Context, clientID, redirectURI string) (*Client, *PageError) {
 	if clientID == "" {
-		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is incomplete",
-			"The request has no client_id, so credmint cannot tell which wallet sent you here. Go back to your wallet and start again.")
+		return nil, NewPageError(http.StatusBadRequest, CodeInvalidRequest, ProblemNoClientID)
 	}
 	if redirectURI == "" {
-		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "The wallet's request is incomplete",
-			"The request has no redirect_uri. Go back to your wallet and start again.")
+		return nil, NewPageError(http.StatusBadRequest, CodeInvalidRequest, ProblemNoRedirectURI)
 	}
 	cl, err := c.find(ctx, clientID)
 	if err != nil {
-		return nil, pageError(http.StatusServiceUnavailable, CodeTemporarilyUnavailable, "Try again in a moment",
-			"credmint could not look up the wallet right now. Go back to your wallet and try again in a moment.")
+		return nil, NewPageError(http.StatusServiceUnavailable, CodeTemporarilyUnavailable, ProblemClientLookup)
 	}
 	if cl != nil {
 		if !slices.Contains(cl.RedirectURIs, redirectURI) {
-			return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "Unknown return address",
-				"The wallet asked to return to an address that is not registered for it, so credmint will not send you there.")
+			return nil, NewPageError(http.StatusBadRequest, CodeInvalidRequest, ProblemRedirectNotRegistered)
 		}
 		return cl, nil
 	}
 	if !c.unregistered.Allowed {
-		return nil, pageError(http.StatusBadRequest, CodeInvalidClient, "Unknown wallet",
-			"This wallet is not registered with the issuer. Ask the issuer which wallets it supports.")
+		return nil, NewPageError(http.StatusBadRequest, CodeInvalidClient, ProblemUnknownWallet)
 	}
 	u, err := url.Parse(redirectURI)
 	if CheckRedirectURI(redirectURI) != nil || err != nil || !slices.Contains(c.unregistered.Schemes, strings.ToLower(u.Scheme)) {
-		return nil, pageError(http.StatusBadRequest, CodeInvalidRequest, "Unknown return address",
-			"The wallet asked to return to an address this issuer does not accept, so credmint will not send you there.")
+		return nil, NewPageError(http.StatusBadRequest, CodeInvalidRequest, ProblemRedirectNotAccepted)
 	}
 	return &Client{ID: clientID, Name: clientID, RedirectURIs: []string{redirectURI}}, nil
 }

@@ -64,8 +64,7 @@ func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[s
 				return nil, "", perr
 			}
 			if offer != nil && offer.ApplicantID != "" && (a == nil || a.ID != offer.ApplicantID) {
-				return nil, "", pageError(http.StatusForbidden, CodeAccessDenied, "This offer is for someone else",
-					"The credential offer you scanned was made for another person than the one you signed in as. Sign in with your own account, or ask the issuer.")
+				return nil, "", NewPageError(http.StatusForbidden, CodeAccessDenied, ProblemOfferForSomeoneElse)
 			}
 			if a == nil {
 				// The mapped upstream claims only, never the offer's
@@ -91,8 +90,7 @@ func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[s
 			}
 		}
 		if errs := cfg.CheckDataset(merged); len(errs) > 0 && !review {
-			return nil, "", pageError(http.StatusConflict, CodeAccessDenied, "Your data is incomplete",
-				fmt.Sprintf("The issuer cannot make the %s for you: %s %s. Contact the issuer.", displayName(cfg), errs[0].Field, errs[0].Reason))
+			return nil, "", NewPageError(http.StatusConflict, CodeAccessDenied, ProblemIncompleteData, displayName(cfg), errs[0].Field, errs[0].Reason)
 		}
 		out[cid] = merged
 	}
@@ -130,8 +128,7 @@ func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *
 	case err == nil:
 		return a, nil
 	case errors.Is(err, applicants.ErrConflict):
-		return nil, pageError(http.StatusConflict, CodeAccessDenied, "We found more than one record",
-			fmt.Sprintf("Several of the issuer's records for the %s match your account, so the issuer cannot tell which is yours. Contact the issuer.", displayName(cfg)))
+		return nil, NewPageError(http.StatusConflict, CodeAccessDenied, ProblemSeveralRecords, displayName(cfg))
 	case !errors.Is(err, applicants.ErrNotFound):
 		return nil, s.serverFailure("matching an applicant", err)
 	case cfg.NoMatchPolicy() == credential.NoMatchReview:
@@ -139,15 +136,13 @@ func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *
 		// (deferred issuance), see datasets.
 		return nil, nil
 	}
-	return nil, pageError(http.StatusForbidden, CodeAccessDenied, "No record found for you",
-		fmt.Sprintf("The issuer has no record for you for the %s, so it cannot issue it. If you think this is wrong, contact the issuer.", displayName(cfg)))
+	return nil, NewPageError(http.StatusForbidden, CodeAccessDenied, ProblemNoRecord, displayName(cfg))
 }
 
 // serverFailure logs cause and returns the page of an unexpected failure.
 func (s *Service) serverFailure(what string, cause error) *PageError {
 	s.Log.Error("authorization failed: "+what, "error", cause.Error())
-	return pageError(http.StatusInternalServerError, CodeServerError, "Something went wrong",
-		"The issuer could not finish your request. Try again later from your wallet.")
+	return ServerFailure()
 }
 
 // displayName is a configuration's name for people.

@@ -55,16 +55,16 @@ func (e *RedirectError) Location(issuer string) string {
 type PageError struct {
 	Status int
 	// Code is the OAuth error the situation corresponds to, for logs.
-	Code           string
+	Code string
+	// Problem and Args word the page in the person's language (In); Title
+	// and Message are its English words.
+	Problem        Problem
+	Args           []string
 	Title, Message string
 	ReturnURL      string
 }
 
 func (e *PageError) Error() string { return "authorization page " + e.Code + ": " + e.Title }
-
-func pageError(status int, code, title, msg string) *PageError {
-	return &PageError{Status: status, Code: code, Title: title, Message: msg}
-}
 
 // paramError is a bad authorization request parameter; PAR answers it as
 // JSON, the authorization endpoint at the redirect URI.

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"credmint/app/authz"
+	"credmint/app/credential"
 	"credmint/app/web/oid4vci"
 	"credmint/views/consent"
 )
@@ -52,20 +53,28 @@ func (s *Server) authzPage(h handlerFunc) gin.HandlerFunc {
 		case errors.As(err, &pe):
 			s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "authorization page refused",
 				slog.String("request_id", requestID(c)), slog.String("error_code", pe.Code), slog.Int("status", pe.Status))
-			s.renderProblem(c, pe.Status, consent.ProblemProps{Title: pe.Title, Message: pe.Message, ReturnURL: pe.ReturnURL})
+			s.renderProblem(c, pe, "")
 		default:
 			s.log.LogAttrs(c.Request.Context(), slog.LevelError, "authorization request failed",
 				slog.String("request_id", requestID(c)), slog.String("route", c.FullPath()), slog.String("error", err.Error()))
-			s.renderProblem(c, http.StatusInternalServerError, consent.ProblemProps{Title: "Something went wrong",
-				Message: "The issuer could not finish your request. Try again later from your wallet.", RequestID: requestID(c)})
+			s.renderProblem(c, authz.ServerFailure(), requestID(c))
 		}
 	}
 }
 
-func (s *Server) renderProblem(c *gin.Context, status int, p consent.ProblemProps) {
-	p.BasePath = s.deps.BasePath
+// renderProblem shows pe to the person, in the language of the page's
+// words their browser's Accept-Language prefers, else the issuer's.
+func (s *Server) renderProblem(c *gin.Context, pe *authz.PageError, requestID string) {
+	fallback := "en"
+	if s.deps.Authz != nil {
+		fallback = s.deps.Authz.Locale
+	}
+	lang := credential.BestLocale(c.GetHeader("Accept-Language"), authz.ProblemLanguages, fallback)
+	p := consent.ProblemProps{BasePath: s.deps.BasePath, T: consent.TextsFor(lang), ReturnURL: pe.ReturnURL, RequestID: requestID}
+	p.Title, p.Message = pe.In(lang)
 	var buf bytes.Buffer
 	_ = consent.Problem(p).Render(c.Request.Context(), &buf)
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Header("Vary", "Accept-Language")
+	c.Data(pe.Status, "text/html; charset=utf-8", buf.Bytes())
 	c.Abort()
 }

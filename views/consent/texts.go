@@ -20,6 +20,8 @@ type Texts struct {
 	Approve        string
 	Cancel         string
 	Yes, No        string
+	// BackToWallet and RequestID are the problem page's.
+	BackToWallet, RequestID string
 }
 
 var texts = map[string]Texts{
@@ -30,6 +32,7 @@ var texts = map[string]Texts{
 		NoPersonalData: "It holds no personal data.",
 		WalletKeeps:    "Your wallet keeps the credential and shows it only when you choose to.",
 		Approve:        "Approve", Cancel: "Cancel", Yes: "yes", No: "no",
+		BackToWallet: "Back to your wallet", RequestID: "Request id:",
 	},
 	"de": {
 		Lang: "de", Title: "Zur Wallet hinzufügen", Heading: "Zur Wallet hinzufügen?",
@@ -38,6 +41,7 @@ var texts = map[string]Texts{
 		NoPersonalData: "Er enthält keine persönlichen Daten.",
 		WalletKeeps:    "Ihre Wallet bewahrt den Nachweis auf und zeigt ihn nur, wenn Sie es wollen.",
 		Approve:        "Zustimmen", Cancel: "Abbrechen", Yes: "ja", No: "nein",
+		BackToWallet: "Zurück zur Wallet", RequestID: "Anfrage-ID:",
 	},
 	"fr": {
 		Lang: "fr", Title: "Ajouter à votre portefeuille", Heading: "Ajouter à votre portefeuille ?",
@@ -46,6 +50,7 @@ var texts = map[string]Texts{
 		NoPersonalData: "Elle ne contient aucune donnée personnelle.",
 		WalletKeeps:    "Votre portefeuille conserve l’attestation et ne la montre que lorsque vous le décidez.",
 		Approve:        "Accepter", Cancel: "Annuler", Yes: "oui", No: "non",
+		BackToWallet: "Retour à votre portefeuille", RequestID: "Identifiant de la demande :",
 	},
 }
 

@@ -51,8 +51,7 @@ type decisionForm struct {
 func (h *AuthzHandlers) Decide(c *gin.Context) error {
 	var f decisionForm
 	if err := c.ShouldBind(&f); err != nil || (f.Decision != "approve" && f.Decision != "cancel") {
-		return &authz.PageError{Status: http.StatusBadRequest, Code: authz.CodeInvalidRequest, Title: "Choose Approve or Cancel",
-			Message: "The form did not say whether you approve. Go back and choose Approve or Cancel."}
+		return authz.NewPageError(http.StatusBadRequest, authz.CodeInvalidRequest, authz.ProblemNoDecision)
 	}
 	next, err := h.az.Decide(c.Request.Context(), f.Request, f.Decision == "approve", h.browser(c))
 	if err != nil {
