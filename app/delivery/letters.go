@@ -169,24 +169,8 @@ func (s *Service) letter(ctx context.Context, o *issuance.Offer, layout string) 
 	if layout == LayoutPINs && l.TxCode == "" {
 		return nil, false, nil
 	}
-	if o.ApplicantID != "" {
-		a, err := s.Applicants.Get(ctx, o.ApplicantID)
-		switch {
-		case errors.Is(err, applicants.ErrNotFound):
-		case err != nil:
-			return nil, false, err
-		default:
-			l.Name, l.Address = a.Name, addressLines(a.Address)
-		}
-	}
-	if len(o.ConfigurationIDs) > 0 {
-		l.Locale = s.locale(ctx, o.ConfigurationIDs[0])
-		if c, err := s.Catalog.Configuration(ctx, o.ConfigurationIDs[0]); err == nil {
-			d := DisplayFor(c, l.Locale)
-			l.CredentialName, l.CredentialDescription = d.Name, d.Description
-		} else {
-			l.CredentialName = o.ConfigurationIDs[0]
-		}
+	if err := s.letterTexts(ctx, o, l); err != nil {
+		return nil, false, err
 	}
 	if layout == LayoutPINs {
 		return l, true, nil
@@ -200,6 +184,70 @@ func (s *Service) letter(ctx context.Context, o *issuance.Offer, layout string) 
 		return nil, false, err
 	}
 	return l, true, nil
+}
+
+// letterTexts fills in the words of o's letter that come from its
+// applicant and its credential configuration.
+func (s *Service) letterTexts(ctx context.Context, o *issuance.Offer, l *Letter) error {
+	if o.ApplicantID != "" {
+		a, err := s.Applicants.Get(ctx, o.ApplicantID)
+		switch {
+		case errors.Is(err, applicants.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			l.Name, l.Address = a.Name, addressLines(a.Address)
+		}
+	}
+	if len(o.ConfigurationIDs) > 0 {
+		l.Locale = s.locale(ctx, o.ConfigurationIDs[0])
+		if c, err := s.Catalog.Configuration(ctx, o.ConfigurationIDs[0]); err == nil {
+			d := DisplayFor(c, l.Locale)
+			l.CredentialName, l.CredentialDescription = d.Name, d.Description
+		} else {
+			l.CredentialName = o.ConfigurationIDs[0]
+		}
+	}
+	return nil
+}
+
+// UnprintableLetter is a letter the PDF cannot print as it is.
+type UnprintableLetter struct {
+	OfferID string
+	// Name is the applicant's name, "" for an offer without one.
+	Name string
+}
+
+// BatchUnprintable returns the letters of the batch's offers that can
+// still be redeemed whose words have characters WritePDF cannot print (see
+// PDFUnprintable), so the console can say so before the PDF is made. It
+// reads the words only: no PIN is opened, no QR code drawn, nothing is
+// recorded as printed.
+func (s *Service) BatchUnprintable(ctx context.Context, batchID string) ([]UnprintableLetter, error) {
+	offers, err := s.Store.BatchOffers(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	cov, err := fontCoverage()
+	if err != nil {
+		return nil, err
+	}
+	var out []UnprintableLetter
+	now := s.now()
+	for i := range offers {
+		o := &offers[i]
+		if !o.Redeemable(now) {
+			continue
+		}
+		l := &Letter{OfferID: o.ID, IssuerName: s.IssuerName, Contact: s.Contact}
+		if err := s.letterTexts(ctx, o, l); err != nil {
+			return nil, err
+		}
+		if _, n := cov.letter(l); n > 0 {
+			out = append(out, UnprintableLetter{OfferID: o.ID, Name: l.Name})
+		}
+	}
+	return out, nil
 }
 
 // letterQR renders a QR code for print: 4 pixels per module, 1 bit per

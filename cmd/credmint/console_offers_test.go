@@ -401,7 +401,9 @@ func lockEvent(id string) audit.Event {
 func TestConsoleOfferBatch(t *testing.T) {
 	h := newHarness(t)
 	issuer := h.newBrowser(t, staff.RoleIssuer)
-	for _, name := range []string{"Ann One", "Ben Two", "Cat Three"} {
+	// The PDF's font has no Chinese: the batch page says so before the PDF
+	// is made.
+	for _, name := range []string{"Ann One", "王秀英 Wang", "Cat Three"} {
 		h.newApplicant(t, name, "", "", "Main St 1\nTown")
 	}
 	res := issuer.get("/console/offers/batches/new?configuration=staff_badge")
@@ -436,6 +438,25 @@ func TestConsoleOfferBatch(t *testing.T) {
 	d = issuer.get("/console/offers?batch=" + batchID).doc(t)
 	if n := d.Find("table.offers tbody tr").Length(); n != 3 {
 		t.Errorf("offers of the batch: %d", n)
+	}
+	d = issuer.get(loc).doc(t)
+	warning := d.Find(".unprintable")
+	links := warning.Find("li a")
+	if !strings.Contains(warning.Text(), "1 letter has characters the PDF's font cannot print") || links.Length() != 1 || links.Text() != "王秀英 Wang" {
+		t.Errorf("the finished batch's page does not name the one letter the PDF cannot print: %q", squash(warning.Text()))
+	}
+	href, _ := links.Attr("href")
+	if !strings.HasPrefix(href, "/console/offers/off_") {
+		t.Errorf("the unprintable letter's link: %q, want its offer's page", href)
+	}
+	evs, err := h.app.store.AuditEvents(context.Background(), "offer", strings.TrimPrefix(href, "/console/offers/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Action == "offer.printed" {
+			t.Errorf("looking for unprintable letters recorded a print: %+v", ev)
+		}
 	}
 	res = issuer.postForm("/console/offers/letters.pdf", url.Values{"batch": {batchID}, "layout": {"slip"}})
 	if res.Status != http.StatusOK || pdfPages(t, res.Body) != 3 {

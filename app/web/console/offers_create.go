@@ -177,7 +177,19 @@ func (h *Handlers) Batch(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, offers.Batch(offers.BatchProps{Layout: h.Layout(c, "Batch "+b.ID), Batch: h.batchView(c, b)}))
+	p := offers.BatchProps{Layout: h.Layout(c, "Batch "+b.ID), Batch: h.batchView(c, b)}
+	if p.Batch.CanPrint && !p.Batch.Running {
+		// Said before the PDF is made: letters whose words the PDF's font
+		// cannot print.
+		bad, err := h.Delivery.BatchUnprintable(c.Request.Context(), b.ID)
+		if err != nil {
+			return err
+		}
+		for _, l := range bad {
+			p.Unprintable = append(p.Unprintable, offers.UnprintableLetter{Name: cmpOr(l.Name, l.OfferID), URL: h.BasePath + "/console/offers/" + l.OfferID})
+		}
+	}
+	return render(c, http.StatusOK, offers.Batch(p))
 }
 
 // BatchProgress serves GET /console/offers/batches/:id/progress, the part of
