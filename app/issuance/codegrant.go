@@ -54,21 +54,28 @@ func SealDatasets(sealer Sealer, tokenID string, datasets map[string]map[string]
 	return b, nil
 }
 
+// tokenOffer is the offer behind tok, nil for a token of the
+// authorization code flow without one. A revoked offer ends its tokens.
+func (s *Service) tokenOffer(ctx context.Context, tok *AccessToken) (*Offer, error) {
+	if tok.OfferID == "" {
+		return nil, nil
+	}
+	o, err := s.Store.Offer(ctx, tok.OfferID)
+	if err != nil {
+		return nil, err
+	}
+	if o.State == OfferRevoked {
+		return nil, invalidToken("the offer behind this access token was revoked")
+	}
+	return o, nil
+}
+
 // tokenClaims is the credential dataset tok issues for configuration
 // configID: the datasets sealed in the token (authorization code flow),
-// else its offer's claims. A revoked offer ends its tokens.
-func (s *Service) tokenClaims(ctx context.Context, tok *AccessToken, configID string) (map[string]any, error) {
-	if tok.OfferID != "" {
-		o, err := s.Store.Offer(ctx, tok.OfferID)
-		if err != nil {
-			return nil, err
-		}
-		if o.State == OfferRevoked {
-			return nil, invalidToken("the offer behind this access token was revoked")
-		}
-		if len(tok.ClaimsSealed) == 0 {
-			return s.offerClaims(o)
-		}
+// else the claims of its offer o (tokenOffer).
+func (s *Service) tokenClaims(tok *AccessToken, o *Offer, configID string) (map[string]any, error) {
+	if o != nil && len(tok.ClaimsSealed) == 0 {
+		return s.offerClaims(o)
 	}
 	if len(tok.ClaimsSealed) == 0 {
 		return nil, fmt.Errorf("issuance: access token %s has neither an offer nor datasets", tok.ID)

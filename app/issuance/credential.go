@@ -80,14 +80,15 @@ func (s *Service) Credential(ctx context.Context, tok *AccessToken, req Credenti
 	if err != nil {
 		return nil, err
 	}
-	claims, err := s.tokenClaims(ctx, tok, cfg.ID)
+	offer, err := s.tokenOffer(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
-	applicantID, offer, err := s.applicantOf(ctx, tok)
+	claims, err := s.tokenClaims(tok, offer, cfg.ID)
 	if err != nil {
 		return nil, err
 	}
+	applicantID := applicantOf(tok, offer)
 	// Review is decided before the dataset is checked: a reviewer fills
 	// what is missing, and approval checks it (deferred_review.go).
 	reasons, err := s.reviewReasons(ctx, cfg, tok, applicantID, claims)

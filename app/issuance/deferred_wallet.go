@@ -79,19 +79,12 @@ func (s *Service) reviewReasons(ctx context.Context, cfg *credential.Configurati
 }
 
 // applicantOf is the applicant behind tok: the token's own (authorization
-// code flow) or its offer's.
-func (s *Service) applicantOf(ctx context.Context, tok *AccessToken) (string, *Offer, error) {
-	if tok.OfferID == "" {
-		return tok.ApplicantID, nil, nil
+// code flow) or that of its offer o (tokenOffer).
+func applicantOf(tok *AccessToken, o *Offer) string {
+	if tok.ApplicantID != "" || o == nil {
+		return tok.ApplicantID
 	}
-	o, err := s.Store.Offer(ctx, tok.OfferID)
-	if err != nil {
-		return "", nil, err
-	}
-	if tok.ApplicantID != "" {
-		return tok.ApplicantID, o, nil
-	}
-	return o.ApplicantID, o, nil
+	return o.ApplicantID
 }
 
 // deferIssuance stores a deferred request with the verified holder keys and
