@@ -70,6 +70,22 @@ func (s *Store) QueuedEvents(ctx context.Context, now time.Time, limit int) ([]a
 	return out, nil
 }
 
+// DelayedEvents returns the queued events whose relay has failed at least
+// once, oldest first: what the console shows as not yet queued for
+// delivery.
+func (s *Store) DelayedEvents(ctx context.Context, limit int) ([]audit.Publication, error) {
+	var rows []eventRow
+	err := s.read(ctx).Where("attempts > 0").Order("at, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("db: delayed events: %w", err)
+	}
+	out := make([]audit.Publication, len(rows))
+	for i, r := range rows {
+		out[i] = audit.Publication{ID: r.ID, Type: r.Type, At: fromDB(r.At), Attempts: r.Attempts, LastError: r.LastError, NextAttemptAt: fromDB(r.NextAttemptAt)}
+	}
+	return out, nil
+}
+
 // PublishEvent removes queued event id and inserts msgs (its deliveries,
 // possibly none) into the outbox, in one transaction: of several relays
 // publishing the same event one wins, the others get issuance.ErrConflict

@@ -122,6 +122,11 @@ func TestEventsPublishedOnce(t *testing.T) {
 		if len(evs) != 1 || evs[0].Attempts != 1 {
 			t.Fatalf("after the delay: got %+v", evs)
 		}
+		delayed, err := s.DelayedEvents(ctx, 10)
+		if err != nil || len(delayed) != 1 || delayed[0].ID != "evt_dfr_b" || delayed[0].Attempts != 1 ||
+			delayed[0].LastError != "applicants: database unavailable" || !delayed[0].NextAttemptAt.Equal(later) {
+			t.Fatalf("delayed events: got %+v, %v; want evt_dfr_b, 1 attempt, its error, due at %s", delayed, err, later)
+		}
 		if err := s.PublishEvent(ctx, "evt_dfr_b", nil); err != nil {
 			t.Fatal(err)
 		}
@@ -129,5 +134,8 @@ func TestEventsPublishedOnce(t *testing.T) {
 			t.Errorf("delay of a published event: got %v, want ErrNotFound", err)
 		}
 		diff(t, "queued at the end", queued(t, s, later), []string{})
+		if delayed, _ := s.DelayedEvents(ctx, 10); len(delayed) != 0 {
+			t.Errorf("delayed events after publishing: %+v", delayed)
+		}
 	})
 }

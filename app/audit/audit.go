@@ -53,9 +53,12 @@ type Publication struct {
 	At time.Time
 	// Data is the JSON payload: ids only, never secrets or applicant data.
 	Data json.RawMessage
-	// Attempts counts the failed relays of a queued event (set by the
-	// store when read).
-	Attempts int
+	// Attempts counts the failed relays of a queued event; LastError is
+	// why the last one failed and NextAttemptAt when it is tried again
+	// (set by the store when read).
+	Attempts      int
+	LastError     string
+	NextAttemptAt time.Time
 }
 
 type actorKey struct{}

@@ -34,6 +34,9 @@ type Store interface {
 	// RequeueWebhook makes a failed webhook message due at now again and
 	// writes ev; issuance.ErrConflict when it is not a failed one.
 	RequeueWebhook(ctx context.Context, id string, now time.Time, ev audit.Event) error
+	// DelayedEvents returns the queued events whose relay failed at least
+	// once, oldest first (the Relay's RelayStore writes them).
+	DelayedEvents(ctx context.Context, limit int) ([]audit.Publication, error)
 }
 
 // Deps are the collaborators of a Service.
@@ -152,6 +155,13 @@ func (s *Service) Messages(_ context.Context, ev issuance.WebhookEvent) ([]deliv
 // Deliveries returns the newest deliveries first, at most limit.
 func (s *Service) Deliveries(ctx context.Context, limit int) ([]delivery.Message, error) {
 	return s.Store.WebhookMessages(ctx, limit)
+}
+
+// DelayedEvents returns the events that could not be turned into
+// deliveries yet (a sink failed on them; the relay retries them, 30 s
+// doubling up to hourly), oldest first, at most limit.
+func (s *Service) DelayedEvents(ctx context.Context, limit int) ([]audit.Publication, error) {
+	return s.Store.DelayedEvents(ctx, limit)
 }
 
 // Retry makes a failed delivery due now, with a fresh attempt count, for

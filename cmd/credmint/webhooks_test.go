@@ -308,6 +308,47 @@ func TestConsoleWebhookDeliveryLog(t *testing.T) {
 	}
 }
 
+// TestConsoleWebhooksShowDelayedEvents: an event whose relay into
+// deliveries failed is listed on the webhooks page with its error and next
+// attempt until a relay succeeds; then it is delivered and the list is gone.
+func TestConsoleWebhooksShowDelayedEvents(t *testing.T) {
+	rcv := startHookReceiver(t, http.StatusNoContent)
+	h := newHarness(t, withWebhooks(config.WebhookConfig{URL: rcv.srv.URL + "/hook", Secret: hookSecret, Events: []string{"credential.issued"}}))
+	f := startFlow(t, h, newWallet(t, h), h.createOffer(staffBadgeOffer()), nil)
+	if res := f.request(t, h, map[string]any{"credential_configuration_id": "staff_badge"}); res.Status != http.StatusOK {
+		t.Fatalf("credential: got %d", res.Status)
+	}
+	ctx := context.Background()
+	queued, err := h.app.store.QueuedEvents(ctx, h.app.now(), 10)
+	if err != nil || len(queued) != 1 {
+		t.Fatalf("queued events: %+v, %v", queued, err)
+	}
+	// The relay failed on it once (as a sink that cannot reach the
+	// applicants would make it).
+	next := h.app.now().Add(30 * time.Second)
+	if err := h.app.store.DelayEvent(ctx, queued[0].ID, next, "applicants: database unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	admin := h.newBrowser(t, "admin")
+	doc := admin.get("/console/webhooks").doc(t)
+	row := doc.Find("table.delayed tr#event-" + queued[0].ID)
+	if row.Length() != 1 || row.Find(".attempts").Text() != "1" || row.Find(".last-error").Text() != "applicants: database unavailable" ||
+		!strings.Contains(row.Text(), "credential.issued") || !strings.Contains(row.Text(), next.UTC().Format(time.DateTime)) {
+		t.Fatalf("the delayed event's row: %q", squash(doc.Find(".delayed-events").Text()))
+	}
+
+	h.clock.Advance(31 * time.Second)
+	if err := h.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rcv.deliveries()); n != 1 {
+		t.Fatalf("receiver got %d deliveries after the retry, want 1", n)
+	}
+	if doc := admin.get("/console/webhooks").doc(t); doc.Find(".delayed-events").Length() != 0 {
+		t.Errorf("the delayed list is still shown after the event was relayed: %q", squash(doc.Find(".delayed-events").Text()))
+	}
+}
+
 // TestWebhookEventSurvivesRestart: events are written with the change they
 // report, so a process that stops right after the change (before anything
 // was relayed or sent) loses none: the restarted server delivers them,

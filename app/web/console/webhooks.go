@@ -14,7 +14,8 @@ import (
 const webhookLogSize = 100
 
 // Webhooks serves GET /console/webhooks: the configured endpoints (without
-// their secrets) and the recent deliveries.
+// their secrets), the events not yet turned into deliveries, and the recent
+// deliveries.
 func (h *Handlers) Webhooks(c *gin.Context) error {
 	if h.WebhookLog == nil {
 		return issuance.ErrNotFound
@@ -23,7 +24,11 @@ func (h *Handlers) Webhooks(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := viewhooks.Props{Layout: h.Layout(c, "Webhooks"), Deliveries: msgs}
+	delayed, err := h.WebhookLog.DelayedEvents(c.Request.Context(), webhookLogSize)
+	if err != nil {
+		return err
+	}
+	p := viewhooks.Props{Layout: h.Layout(c, "Webhooks"), Deliveries: msgs, Delayed: delayed}
 	for _, e := range h.WebhookLog.Endpoints {
 		p.Endpoints = append(p.Endpoints, viewhooks.Endpoint{URL: e.URL, Events: e.Events})
 	}
