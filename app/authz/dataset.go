@@ -90,7 +90,7 @@ func (s *Service) datasets(ctx context.Context, r *Request, id *Identity) (map[s
 			}
 		}
 		if errs := cfg.CheckDataset(merged); len(errs) > 0 && !review {
-			return nil, "", NewPageError(http.StatusConflict, CodeAccessDenied, ProblemIncompleteData, displayName(cfg), errs[0].Field, errs[0].Reason)
+			return nil, "", NewPageError(http.StatusConflict, CodeAccessDenied, ProblemIncompleteData, credentialName(cfg), errs[0].Field, errs[0].Reason)
 		}
 		out[cid] = merged
 	}
@@ -128,7 +128,7 @@ func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *
 	case err == nil:
 		return a, nil
 	case errors.Is(err, applicants.ErrConflict):
-		return nil, NewPageError(http.StatusConflict, CodeAccessDenied, ProblemSeveralRecords, displayName(cfg))
+		return nil, NewPageError(http.StatusConflict, CodeAccessDenied, ProblemSeveralRecords, credentialName(cfg))
 	case !errors.Is(err, applicants.ErrNotFound):
 		return nil, s.serverFailure("matching an applicant", err)
 	case cfg.NoMatchPolicy() == credential.NoMatchReview:
@@ -136,23 +136,13 @@ func (s *Service) match(ctx context.Context, cfg *credential.Configuration, id *
 		// (deferred issuance), see datasets.
 		return nil, nil
 	}
-	return nil, NewPageError(http.StatusForbidden, CodeAccessDenied, ProblemNoRecord, displayName(cfg))
+	return nil, NewPageError(http.StatusForbidden, CodeAccessDenied, ProblemNoRecord, credentialName(cfg))
 }
 
 // serverFailure logs cause and returns the page of an unexpected failure.
 func (s *Service) serverFailure(what string, cause error) *PageError {
 	s.Log.Error("authorization failed: "+what, "error", cause.Error())
 	return ServerFailure()
-}
-
-// displayName is a configuration's name for people.
-func displayName(cfg *credential.Configuration) string {
-	for _, d := range cfg.Display {
-		if d.Name != "" {
-			return d.Name
-		}
-	}
-	return cfg.ID
 }
 
 // sealDatasets seals the datasets of request id for storage.

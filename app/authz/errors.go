@@ -59,7 +59,7 @@ type PageError struct {
 	// Problem and Args word the page in the person's language (In); Title
 	// and Message are its English words.
 	Problem        Problem
-	Args           []string
+	Args           []any
 	Title, Message string
 	ReturnURL      string
 }

@@ -3,6 +3,8 @@ package authz
 import (
 	"fmt"
 	"net/http"
+
+	"credmint/app/credential"
 )
 
 // Problem names a situation in which a sign-in cannot go on, explained to
@@ -121,11 +123,20 @@ var problemTexts = map[Problem]map[string]problemText{
 	},
 }
 
-// NewPageError returns the page of problem p, its arguments args, with the
-// HTTP status and the OAuth error code the situation corresponds to. Title
-// and Message are its English words (logs, PAR's JSON answer, the
-// error_description sent back to the wallet).
-func NewPageError(status int, code string, p Problem, args ...string) *PageError {
+// Localized is a problem argument with words of its own per language, such
+// as a credential's display name.
+type Localized func(lang string) string
+
+// credentialName is the display name of cfg in each language.
+func credentialName(cfg *credential.Configuration) Localized {
+	return func(lang string) string { return cfg.DisplayIn(lang).Name }
+}
+
+// NewPageError returns the page of problem p, its arguments args (strings
+// or Localized), with the HTTP status and the OAuth error code the
+// situation corresponds to. Title and Message are its English words (logs,
+// PAR's JSON answer, the error_description sent back to the wallet).
+func NewPageError(status int, code string, p Problem, args ...any) *PageError {
 	e := &PageError{Status: status, Code: code, Problem: p, Args: args}
 	e.Title, e.Message = e.In("en")
 	return e
@@ -147,6 +158,9 @@ func (e *PageError) In(lang string) (title, message string) {
 	}
 	args := make([]any, len(e.Args))
 	for i, a := range e.Args {
+		if l, ok := a.(Localized); ok {
+			a = l(lang)
+		}
 		args[i] = a
 	}
 	return t.title, fmt.Sprintf(t.message, args...)

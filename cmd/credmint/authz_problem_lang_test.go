@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"credmint/app/credential"
+	"credmint/config"
 )
 
 // acceptLanguage is a browser whose every request says which languages its
@@ -27,7 +30,13 @@ func (a acceptLanguage) RoundTrip(r *http.Request) (*http.Response, error) {
 // English for a language credmint has no words in, and the way back to the
 // wallet keeps the English OAuth error.
 func TestAuthorizationProblemPagesInTheBrowsersLanguage(t *testing.T) {
-	h := newHarness(t, withAuthz())
+	h := newHarness(t, withAuthz(), func(c *config.Config, _ *harnessSettings) {
+		for i := range c.CredentialConfigurations {
+			if cfg := &c.CredentialConfigurations[i]; cfg.ID == "member_card" {
+				cfg.Display = append(cfg.Display, credential.Display{Name: "Mitgliedsausweis", Locale: "de"})
+			}
+		}
+	})
 	page := func(t *testing.T, res *response, status int) *goquery.Document {
 		t.Helper()
 		pageRefused(t, res, status, "refused sign-in")
@@ -80,8 +89,8 @@ func TestAuthorizationProblemPagesInTheBrowsersLanguage(t *testing.T) {
 	if got := doc.Find("h1").Text(); got != "Kein Eintrag für Sie gefunden" {
 		t.Errorf("no record, in German: heading %q", got)
 	}
-	if msg := doc.Find("p.message").Text(); !strings.Contains(msg, "keinen Eintrag zu Ihnen") || !strings.Contains(msg, "„") {
-		t.Errorf("no record, in German: message %q, want the German words around the credential's name", msg)
+	if msg := doc.Find("p.message").Text(); !strings.Contains(msg, "keinen Eintrag zu Ihnen") || !strings.Contains(msg, "„Mitgliedsausweis“") {
+		t.Errorf("no record, in German: message %q, want the German words around the credential's German name", msg)
 	}
 	if got := doc.Find("a#return").Text(); got != "Zurück zur Wallet" {
 		t.Errorf("the way back, in German: %q", got)
