@@ -80,6 +80,9 @@ func selectElements(c *credential.Configuration, claims map[string]any) (map[str
 		}
 	}
 	for _, p := range plans {
+		// Outer paths first, so a deeper claim's type is the last word on
+		// its values whatever the order of the declarations.
+		slices.SortStableFunc(p.nested, func(a, b credential.Claim) int { return len(a.Path) - len(b.Path) })
 		elements, _ := claims[p.ns].(map[string]any)
 		v := elements[p.id]
 		if v == nil {
@@ -195,6 +198,8 @@ func cborValue(typ string, v any) (any, error) {
 func natural(v any) (any, error) {
 	switch v := v.(type) {
 	case nil, string, bool, int, int64:
+		return v, nil
+	case cbor.Tag, []byte: // already converted by a deeper claim (typeWithin)
 		return v, nil
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {

@@ -148,6 +148,47 @@ type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy exhausted") }
 
+// TestNestedClaimsInAnyOrder: a claim reaching inside an element may be
+// declared before or after the claims around it; the innermost type wins.
+func TestNestedClaimsInAnyOrder(t *testing.T) {
+	signer := newTestSigner(t)
+	holder := fixedP256(t, "holder")
+	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	want := []any{map[any]any{"vehicle_category_code": "B",
+		"issue_date": cbor.Tag{Number: 1004, Content: "2020-01-01"}, "expiry_date": cbor.Tag{Number: 1004, Content: "2030-01-01"}}}
+	for _, name := range []string{"inner first", "inner last"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := mdlConfiguration()
+			outer := []credential.Claim{
+				{Path: []any{mdlNamespace, "driving_privileges", nil}, Type: credential.TypeObject},
+				{Path: []any{mdlNamespace, "driving_privileges", nil, "vehicle_category_code"}, Type: credential.TypeString},
+			}
+			if name == "inner first" {
+				cfg.Claims = append(cfg.Claims, outer...)
+			} else {
+				cfg.Claims = append(outer, cfg.Claims...)
+			}
+			if err := cfg.Validate(credential.NewFormats(New())); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			out, err := New().Issue(context.Background(), credential.IssueRequest{
+				Configuration: cfg, Claims: mustJSON(t, mdlJSON), HolderKey: &jose.JSONWebKey{Key: &holder.PublicKey},
+				IssuedAt: iat, ExpiresAt: iat.Add(time.Hour), Signer: signer, Rand: rand.Reader,
+			})
+			if err != nil {
+				t.Fatalf("Issue: %v", err)
+			}
+			doc, err := mdoctest.Verify(out.(string), mdoctest.Options{DeviceKey: &holder.PublicKey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, doc.Elements[mdlNamespace]["driving_privileges"]); diff != "" {
+				t.Errorf("driving_privileges (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestIssueErrors checks that Issue refuses requests it cannot turn into a
 // sound mdoc, naming the problem.
 func TestIssueErrors(t *testing.T) {
