@@ -106,6 +106,22 @@ func (s *Store) ApplicantNames(ctx context.Context, ids []string) (map[string]st
 	return out, nil
 }
 
+// ApplicantAddressees returns the names and postal addresses of the
+// applicants with ids (claims are not read); unknown ids are absent.
+func (s *Store) ApplicantAddressees(ctx context.Context, ids []string) (map[string]applicants.Addressee, error) {
+	out := make(map[string]applicants.Addressee, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		var rows []struct{ ID, Name, Address string }
+		if err := s.read(ctx).Table("applicants").Select("id, name, address").Where("id IN ?", chunk).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("db: read applicant addresses: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = applicants.Addressee{Name: r.Name, Address: r.Address}
+		}
+	}
+	return out, nil
+}
+
 // ApplicantBy returns the applicant of configurationID whose email address
 // (compared as applicants.EmailKey, by the email_key index) or external id
 // (exactly, by the unique index) is value. applicants.ErrNotFound when none,

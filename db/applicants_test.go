@@ -206,5 +206,12 @@ func TestApplicantNames(t *testing.T) {
 		if !maps.Equal(names, want) {
 			t.Errorf("ApplicantNames = %v, want %v", names, want)
 		}
+		people, err := s.ApplicantAddressees(t.Context(), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(people) != 3 || people["apl_n2"] != (applicants.Addressee{Name: "Ada apl_n2", Address: "1 Lane\nLondon"}) {
+			t.Errorf("ApplicantAddressees = %v, want the three applicants' names and addresses", people)
+		}
 	})
 }

@@ -49,6 +49,9 @@ type Store interface {
 	// ApplicantNames returns the names of the applicants with ids; unknown
 	// ids are absent.
 	ApplicantNames(ctx context.Context, ids []string) (map[string]string, error)
+	// ApplicantAddressees returns the names and postal addresses of the
+	// applicants with ids; unknown ids are absent.
+	ApplicantAddressees(ctx context.Context, ids []string) (map[string]Addressee, error)
 	// Applicants reads one keyset page: rows in the order of q.Sort (or its
 	// reverse when q.Backward), at most q.Limit.
 	Applicants(ctx context.Context, q ListQuery) ([]Applicant, error)

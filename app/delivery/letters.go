@@ -221,8 +221,9 @@ type UnprintableLetter struct {
 // BatchUnprintable returns the letters of the batch's offers that can
 // still be redeemed whose words have characters WritePDF cannot print (see
 // PDFUnprintable), so the console can say so before the PDF is made. It
-// reads the words only: no PIN is opened, no QR code drawn, nothing is
-// recorded as printed.
+// reads the words only, in bulk: names and addresses without the
+// applicants' claims, each configuration's texts once. No PIN is opened, no
+// QR code drawn, nothing is recorded as printed.
 func (s *Service) BatchUnprintable(ctx context.Context, batchID string) ([]UnprintableLetter, error) {
 	offers, err := s.Store.BatchOffers(ctx, batchID)
 	if err != nil {
@@ -232,19 +233,43 @@ func (s *Service) BatchUnprintable(ctx context.Context, batchID string) ([]Unpri
 	if err != nil {
 		return nil, err
 	}
-	var out []UnprintableLetter
 	now := s.now()
+	var live []*issuance.Offer
+	var ids []string
 	for i := range offers {
-		o := &offers[i]
-		if !o.Redeemable(now) {
-			continue
+		if o := &offers[i]; o.Redeemable(now) {
+			live = append(live, o)
+			if o.ApplicantID != "" {
+				ids = append(ids, o.ApplicantID)
+			}
 		}
-		l := &Letter{OfferID: o.ID, IssuerName: s.IssuerName, Contact: s.Contact}
-		if err := s.letterTexts(ctx, o, l); err != nil {
-			return nil, err
+	}
+	people, err := s.Applicants.Addressees(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	texts := map[string]*Letter{} // per configuration: its words without a person
+	var out []UnprintableLetter
+	for _, o := range live {
+		cid := ""
+		if len(o.ConfigurationIDs) > 0 {
+			cid = o.ConfigurationIDs[0]
 		}
-		if _, n := cov.letter(l); n > 0 {
-			out = append(out, UnprintableLetter{OfferID: o.ID, Name: l.Name})
+		base, ok := texts[cid]
+		if !ok {
+			base = &Letter{IssuerName: s.IssuerName, Contact: s.Contact}
+			if cid != "" {
+				if err := s.letterTexts(ctx, &issuance.Offer{ConfigurationIDs: o.ConfigurationIDs}, base); err != nil {
+					return nil, err
+				}
+			}
+			texts[cid] = base
+		}
+		l := *base
+		p := people[o.ApplicantID]
+		l.Name, l.Address = p.Name, addressLines(p.Address)
+		if _, n := cov.letter(&l); n > 0 {
+			out = append(out, UnprintableLetter{OfferID: o.ID, Name: p.Name})
 		}
 	}
 	return out, nil

@@ -22,6 +22,9 @@ import (
 // satisfies it.
 type Applicants interface {
 	Get(ctx context.Context, id string) (*applicants.Applicant, error)
+	// Addressees returns the names and postal addresses of the applicants
+	// with ids, without opening their claims.
+	Addressees(ctx context.Context, ids []string) (map[string]applicants.Addressee, error)
 	// Select calls fn with every applicant f selects, newest first
 	// (created_at, id descending), claims opened.
 	Select(ctx context.Context, f applicants.Filter, fn func(*applicants.Applicant) error) error

@@ -115,7 +115,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.console, err = console.New(console.Deps{Staff: d.Staff, Issuance: d.Issuance, BasePath: d.BasePath, Applicants: d.Applicants,
+	if s.console, err = console.New(console.Deps{Log: s.log, Staff: d.Staff, Issuance: d.Issuance, BasePath: d.BasePath, Applicants: d.Applicants,
 		Configurations: d.Configurations, Access: d.Access, Reports: d.Reports, Keys: d.Keys, Deliveries: d.Deliveries, Reviews: d.Reviews, Now: d.Now, Delivery: d.Delivery,
 		SSO: d.StaffSSO, SSOName: d.SSOName,
 		SecureCookies: strings.HasPrefix(d.Issuance.Issuer, "https://")}); err != nil {

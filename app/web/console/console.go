@@ -8,6 +8,7 @@ package console
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,6 +31,9 @@ import (
 
 // Deps are what the console handlers need.
 type Deps struct {
+	// Log takes what a page leaves out after a failure it can live with
+	// (never applicant data); nil discards.
+	Log      *slog.Logger
 	Staff    *staff.Service
 	Issuance *issuance.Service
 	// Applicants serves the applicants and import pages.
@@ -84,6 +88,9 @@ func New(d Deps) (*Handlers, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Handlers{Deps: d}, nil
 }

@@ -181,9 +181,10 @@ func (h *Handlers) Batch(c *gin.Context) error {
 	if p.Batch.CanPrint && !p.Batch.Running {
 		// Said before the PDF is made: letters whose words the PDF's font
 		// cannot print.
+		// A failure here leaves the note out, not the page.
 		bad, err := h.Delivery.BatchUnprintable(c.Request.Context(), b.ID)
 		if err != nil {
-			return err
+			h.Log.Warn("batch page: looking for letters the PDF cannot print failed", "batch_id", b.ID, "error", err.Error())
 		}
 		for _, l := range bad {
 			p.Unprintable = append(p.Unprintable, offers.UnprintableLetter{Name: cmpOr(l.Name, l.OfferID), URL: h.BasePath + "/console/offers/" + l.OfferID})
