@@ -43,8 +43,8 @@ type problemText struct{ title, message string }
 var problemTexts = map[Problem]map[string]problemText{
 	ProblemOfferForSomeoneElse: {
 		"en": {"This offer is for someone else", "The credential offer you scanned was made for another person than the one you signed in as. Sign in with your own account, or ask the issuer."},
-		"de": {"Dieses Angebot gilt einer anderen Person", "Das Nachweis-Angebot, das Sie gescannt haben, wurde für eine andere Person erstellt als die, mit der Sie angemeldet sind. Melden Sie sich mit Ihrem eigenen Konto an oder fragen Sie den Aussteller."},
-		"fr": {"Cette offre est destinée à quelqu’un d’autre", "L’offre d’attestation que vous avez scannée a été faite pour une autre personne que celle avec laquelle vous êtes connecté. Connectez-vous avec votre propre compte ou adressez-vous à l’émetteur."},
+		"de": {"Dieses Angebot gilt einer anderen Person", "Das Nachweis-Angebot, das Sie gescannt haben, wurde für eine andere Person erstellt als die, als die Sie angemeldet sind. Melden Sie sich mit Ihrem eigenen Konto an oder fragen Sie den Aussteller."},
+		"fr": {"Cette offre est destinée à quelqu’un d’autre", "L’offre d’attestation que vous avez scannée est destinée à une autre personne que celle dont vous avez utilisé le compte pour vous connecter. Connectez-vous avec votre propre compte ou adressez-vous à l’émetteur."},
 	},
 	ProblemIncompleteData: {
 		"en": {"Your data is incomplete", "The issuer cannot make the %[1]s for you: %[2]s %[3]s. Contact the issuer."},
@@ -53,7 +53,7 @@ var problemTexts = map[Problem]map[string]problemText{
 	},
 	ProblemSeveralRecords: {
 		"en": {"We found more than one record", "Several of the issuer's records for the %[1]s match your account, so the issuer cannot tell which is yours. Contact the issuer."},
-		"de": {"Mehr als ein Eintrag gefunden", "Mehrere Einträge des Ausstellers für „%[1]s“ passen zu Ihrem Konto, daher kann er nicht erkennen, welcher Ihrer ist. Wenden Sie sich an den Aussteller."},
+		"de": {"Mehr als ein Eintrag gefunden", "Mehrere Einträge des Ausstellers für „%[1]s“ passen zu Ihrem Konto, daher kann er nicht erkennen, welcher zu Ihnen gehört. Wenden Sie sich an den Aussteller."},
 		"fr": {"Plusieurs dossiers trouvés", "Plusieurs dossiers de l’émetteur pour « %[1]s » correspondent à votre compte : il ne peut pas savoir lequel est le vôtre. Contactez l’émetteur."},
 	},
 	ProblemNoRecord: {
@@ -88,7 +88,7 @@ var problemTexts = map[Problem]map[string]problemText{
 	},
 	ProblemClientLookup: {
 		"en": {"Try again in a moment", "credmint could not look up the wallet right now. Go back to your wallet and try again in a moment."},
-		"de": {"Versuchen Sie es gleich noch einmal", "Die Wallet konnte gerade nicht nachgeschlagen werden. Kehren Sie zu Ihrer Wallet zurück und versuchen Sie es gleich noch einmal."},
+		"de": {"Versuchen Sie es gleich noch einmal", "Die Wallet konnte gerade nicht überprüft werden. Kehren Sie zu Ihrer Wallet zurück und versuchen Sie es gleich noch einmal."},
 		"fr": {"Réessayez dans un instant", "Le portefeuille n’a pas pu être vérifié pour le moment. Revenez à votre portefeuille et réessayez dans un instant."},
 	},
 	ProblemRedirectNotRegistered: {

@@ -66,8 +66,8 @@ func (s *Server) authzPage(h handlerFunc) gin.HandlerFunc {
 // words their browser's Accept-Language prefers, else the issuer's.
 func (s *Server) renderProblem(c *gin.Context, pe *authz.PageError, requestID string) {
 	fallback := "en"
-	if s.deps.Authz != nil {
-		fallback = s.deps.Authz.Locale
+	if s.deps.Authz != nil { // the issuer's language: de-CH speaks de
+		fallback, _, _ = strings.Cut(strings.ToLower(s.deps.Authz.Locale), "-")
 	}
 	lang := credential.BestLocale(c.GetHeader("Accept-Language"), authz.ProblemLanguages, fallback)
 	p := consent.ProblemProps{BasePath: s.deps.BasePath, T: consent.TextsFor(lang), ReturnURL: pe.ReturnURL, RequestID: requestID}

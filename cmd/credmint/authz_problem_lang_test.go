@@ -99,3 +99,26 @@ func TestAuthorizationProblemPagesInTheBrowsersLanguage(t *testing.T) {
 		t.Errorf("the way back to the wallet: got %s, want access_denied with the English description", back)
 	}
 }
+
+// TestAuthorizationProblemPagesInTheIssuersLanguage: without an
+// Accept-Language credmint has words for, the page speaks the language of
+// issuer.locale, also when that is a regional tag.
+func TestAuthorizationProblemPagesInTheIssuersLanguage(t *testing.T) {
+	h := newHarness(t, withAuthz(), func(c *config.Config, _ *harnessSettings) { c.Issuer.Locale = "de-CH" })
+	aw := newAuthzWallet(t, h)
+	q := url.Values{}
+	for k, v := range aw.parForm(map[string]string{"client_id": "unknown.wallet"}) {
+		q.Set(k, v)
+	}
+	for _, tags := range []string{"", "ja"} {
+		res := aw.sendWith(http.MethodGet, h.url+"/authorize?"+q.Encode(), nil, map[string]string{"Accept-Language": tags})
+		pageRefused(t, res, http.StatusBadRequest, "unknown wallet")
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(res.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := doc.Find("h1").Text(); got != "Unbekannte Wallet" {
+			t.Errorf("issuer.locale de-CH, Accept-Language %q: heading %q, want the German one", tags, got)
+		}
+	}
+}
