@@ -28,7 +28,7 @@ func (h *Handlers) Webhooks(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := viewhooks.Props{Layout: h.Layout(c, "Webhooks"), Deliveries: msgs, Delayed: delayed}
+	p := viewhooks.Props{Layout: h.Layout(c, "Webhooks"), Deliveries: msgs, Delayed: delayed, DelayedLimit: webhookLogSize}
 	for _, e := range h.WebhookLog.Endpoints {
 		p.Endpoints = append(p.Endpoints, viewhooks.Endpoint{URL: e.URL, Events: e.Events})
 	}
