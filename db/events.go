@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -84,6 +85,20 @@ func (s *Store) DelayedEvents(ctx context.Context, limit int) ([]audit.Publicati
 		out[i] = audit.Publication{ID: r.ID, Type: r.Type, At: fromDB(r.At), Attempts: r.Attempts, LastError: r.LastError, NextAttemptAt: fromDB(r.NextAttemptAt)}
 	}
 	return out, nil
+}
+
+// RetryEventNow makes delayed event id (one whose relay has failed) due at
+// now and writes ev, in one transaction; issuance.ErrConflict when it is not
+// a delayed event (never failed, or relayed meanwhile).
+func (s *Store) RetryEventNow(ctx context.Context, id string, now time.Time, ev audit.Event) error {
+	err := s.transition(ctx, ev, nil, "UPDATE event_outbox SET next_attempt_at = ? WHERE id = ? AND attempts > 0", utc(now), id)
+	if errors.Is(err, errUnchanged) {
+		err = issuance.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("db: retry event %s: %w", id, err)
+	}
+	return nil
 }
 
 // PublishEvent removes queued event id and inserts msgs (its deliveries,

@@ -127,6 +127,14 @@ func TestEventsPublishedOnce(t *testing.T) {
 			delayed[0].LastError != "applicants: database unavailable" || !delayed[0].NextAttemptAt.Equal(later) {
 			t.Fatalf("delayed events: got %+v, %v; want evt_dfr_b, 1 attempt, its error, due at %s", delayed, err, later)
 		}
+		retried := audit.Event{At: t0, Action: "event.retried", SubjectType: "event", SubjectID: "evt_dfr_b"}
+		if err := s.RetryEventNow(ctx, "evt_dfr_b", t0, retried); err != nil {
+			t.Fatalf("retry now: %v", err)
+		}
+		diff(t, "queued after Retry now", queued(t, s, t0), []string{"evt_dfr_b"})
+		if err := s.RetryEventNow(ctx, "evt_never_failed", t0, retried); !errors.Is(err, issuance.ErrConflict) {
+			t.Errorf("retry of an event that is not delayed: got %v, want ErrConflict", err)
+		}
 		if err := s.PublishEvent(ctx, "evt_dfr_b", nil); err != nil {
 			t.Fatal(err)
 		}

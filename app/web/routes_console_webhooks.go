@@ -13,4 +13,5 @@ func (s *Server) webhooksRoutes(in *gin.RouterGroup) {
 	hooks := in.Group("/webhooks", s.require(staff.PermManageWebhooks))
 	hooks.GET("", s.page(ch.Webhooks))
 	hooks.POST("/:id/retry", limitBody(limitSmall), s.page(ch.RetryWebhook))
+	hooks.POST("/events/:id/retry", limitBody(limitSmall), s.page(ch.RetryEvent))
 }

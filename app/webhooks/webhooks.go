@@ -37,6 +37,9 @@ type Store interface {
 	// DelayedEvents returns the queued events whose relay failed at least
 	// once, oldest first (the Relay's RelayStore writes them).
 	DelayedEvents(ctx context.Context, limit int) ([]audit.Publication, error)
+	// RetryEventNow makes a delayed event due at now and writes ev;
+	// issuance.ErrConflict when it is not a delayed one.
+	RetryEventNow(ctx context.Context, id string, now time.Time, ev audit.Event) error
 }
 
 // Deps are the collaborators of a Service.
@@ -162,6 +165,19 @@ func (s *Service) Deliveries(ctx context.Context, limit int) ([]delivery.Message
 // doubling up to hourly), oldest first, at most limit.
 func (s *Service) DelayedEvents(ctx context.Context, limit int) ([]audit.Publication, error) {
 	return s.Store.DelayedEvents(ctx, limit)
+}
+
+// RetryEvent makes a delayed event due now, for the actor in ctx
+// (audited), once whatever made its relay fail has been put right;
+// issuance.ErrConflict when it is not a delayed event.
+func (s *Service) RetryEvent(ctx context.Context, id string) error {
+	now := s.now()
+	ev := audit.New(ctx, now, "event.retried", "event", id, nil)
+	if err := s.Store.RetryEventNow(ctx, id, now, ev); err != nil {
+		return err
+	}
+	s.Wake()
+	return nil
 }
 
 // Retry makes a failed delivery due now, with a fresh attempt count, for

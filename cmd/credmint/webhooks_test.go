@@ -310,7 +310,8 @@ func TestConsoleWebhookDeliveryLog(t *testing.T) {
 
 // TestConsoleWebhooksShowDelayedEvents: an event whose relay into
 // deliveries failed is listed on the webhooks page with its error and next
-// attempt until a relay succeeds; then it is delivered and the list is gone.
+// attempt until a relay succeeds; "Retry now" (admins, CSRF-protected,
+// audited) makes it due at once; then it is delivered and the list is gone.
 func TestConsoleWebhooksShowDelayedEvents(t *testing.T) {
 	rcv := startHookReceiver(t, http.StatusNoContent)
 	h := newHarness(t, withWebhooks(config.WebhookConfig{URL: rcv.srv.URL + "/hook", Secret: hookSecret, Events: []string{"credential.issued"}}))
@@ -337,12 +338,42 @@ func TestConsoleWebhooksShowDelayedEvents(t *testing.T) {
 		t.Fatalf("the delayed event's row: %q", squash(doc.Find(".delayed-events").Text()))
 	}
 
-	h.clock.Advance(31 * time.Second)
+	// Not yet due: nothing is relayed.
+	if err := h.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rcv.deliveries()); n != 0 {
+		t.Fatalf("receiver got %d deliveries before the event was due, want 0", n)
+	}
+	// The cause is fixed; an admin presses Retry now.
+	retry := "/console/webhooks/events/" + queued[0].ID + "/retry"
+	if res := admin.forged(retry, nil); res.Status != http.StatusForbidden {
+		t.Errorf("forged retry: got %d, want 403", res.Status)
+	}
+	if res := h.newBrowser(t, "issuer").postForm(retry, nil); res.Status != http.StatusForbidden {
+		t.Errorf("retry by an issuer: got %d, want 403", res.Status)
+	}
+	if res := admin.postForm(retry, nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("retry: got %d", res.Status)
+	}
 	if err := h.app.deliveryWorkers.outbox.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(rcv.deliveries()); n != 1 {
-		t.Fatalf("receiver got %d deliveries after the retry, want 1", n)
+		t.Fatalf("receiver got %d deliveries after Retry now, want 1", n)
+	}
+	evs, err := h.app.store.AuditEvents(ctx, "event", queued[0].ID)
+	if err != nil || len(evs) != 1 || evs[0].Action != "event.retried" {
+		t.Errorf("audit of the retry: %+v, %v", evs, err)
+	}
+	auditDoc := admin.get("/console/audit?subject_type=event").doc(t)
+	if auditDoc.Find(`select[name=subject_type] option[value=event][selected]`).Length() != 1 || auditDoc.Find("table.audit tbody tr").Length() != 1 ||
+		!strings.Contains(auditDoc.Find("table.audit tbody").Text(), "event.retried") {
+		t.Errorf("the audit log filtered by subject event: %q", squash(auditDoc.Find("table.audit").Text()))
+	}
+	// Relayed: a second retry is refused with a message, not an error page.
+	if res := admin.postForm(retry, nil); res.Status != http.StatusSeeOther {
+		t.Errorf("retry of a relayed event: got %d, want 303 with an error flash", res.Status)
 	}
 	if doc := admin.get("/console/webhooks").doc(t); doc.Find(".delayed-events").Length() != 0 {
 		t.Errorf("the delayed list is still shown after the event was relayed: %q", squash(doc.Find(".delayed-events").Text()))

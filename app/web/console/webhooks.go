@@ -35,6 +35,21 @@ func (h *Handlers) Webhooks(c *gin.Context) error {
 	return render(c, http.StatusOK, viewhooks.Page(p))
 }
 
+// RetryEvent serves POST /console/webhooks/events/:id/retry: a delayed
+// event is relayed again at once.
+func (h *Handlers) RetryEvent(c *gin.Context) error {
+	if h.WebhookLog == nil {
+		return issuance.ErrNotFound
+	}
+	err := h.WebhookLog.RetryEvent(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, issuance.ErrConflict) {
+		return h.redirect(c, "/console/webhooks", "!That event is not waiting: it was queued meanwhile.")
+	} else if err != nil {
+		return err
+	}
+	return h.redirect(c, "/console/webhooks", "The event is tried again within seconds.")
+}
+
 // RetryWebhook serves POST /console/webhooks/:id/retry: a failed delivery
 // is due now again, with a fresh attempt count.
 func (h *Handlers) RetryWebhook(c *gin.Context) error {
