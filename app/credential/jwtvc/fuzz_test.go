@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"credmint/app/credential"
+	"credmint/app/keys/keystest"
 )
 
 // FuzzIssue issues arbitrary JSON datasets (every member declared, as with
@@ -23,9 +24,9 @@ func FuzzIssue(f *testing.F) {
 	f.Add(diplomaJSON, false, false)
 	f.Add(`{"a": [[1, 2], {"b": null}], "c": {"d": {"e": "<&>"}}, "": "empty name", "@context": 1}`, true, false)
 	f.Add(`{"x": [], "y": {}, "z": 1e300, "w": -0.5, "v": 9007199254740993, "id": "urn:x"}`, false, true)
-	key := fixedP256(f, "fuzz issuer")
+	key := keystest.FixedP256(f, "fuzz issuer")
 	signer := &testSigner{Key: key, KID: "fuzz", Certs: []*x509.Certificate{selfSigned(f, key)}}
-	holder := &jose.JSONWebKey{Key: &fixedP256(f, "fuzz holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(f, "fuzz holder").PublicKey}
 	f.Fuzz(func(t *testing.T, data string, v11, didJWK bool) {
 		var dataset map[string]any
 		if json.Unmarshal([]byte(data), &dataset) != nil || dataset == nil {

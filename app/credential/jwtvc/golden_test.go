@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"credmint/app/credential"
+	"credmint/app/keys/keystest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -61,9 +62,9 @@ func diplomaConfig(vcdm string, didJWK bool) *credential.Configuration {
 // certificate (the one the dc+sd-jwt golden test uses); -update creates it
 // only when it is missing.
 func TestGolden(t *testing.T) {
-	issuerKey := fixedP256(t, "credmint golden issuer")
+	issuerKey := keystest.FixedP256(t, "credmint golden issuer")
 	signer := &testSigner{Key: issuerKey, KID: "golden-issuer-1", Certs: []*x509.Certificate{goldenCert(t, issuerKey)}}
-	holder := &jose.JSONWebKey{Key: &fixedP256(t, "credmint golden holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(t, "credmint golden holder").PublicKey}
 	status := &credential.StatusReference{URI: "https://issuer.example.org/status/1", Index: 4711}
 	tests := []struct {
 		name   string
@@ -83,7 +84,7 @@ func TestGolden(t *testing.T) {
 			out, err := New().Issue(context.Background(), credential.IssueRequest{
 				Configuration: cfg, Issuer: "https://issuer.example.org", Claims: mustJSON(t, diplomaJSON),
 				HolderKey: holder, IssuedAt: iat, ExpiresAt: iat.Add(cfg.Validity),
-				Signer: signer, Rand: &counterReader{}, Status: tt.status,
+				Signer: signer, Rand: &keystest.CounterReader{}, Status: tt.status,
 			})
 			if err != nil {
 				t.Fatalf("Issue: %v", err)

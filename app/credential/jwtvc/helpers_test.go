@@ -2,8 +2,6 @@ package jwtvc
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"strings"
@@ -24,28 +22,6 @@ func newTestSigner(t testing.TB) *testSigner {
 // selfSigned returns a self-signed certificate for key.
 func selfSigned(t testing.TB, key *ecdsa.PrivateKey) *x509.Certificate {
 	return keystest.SelfSigned(t, key, "credmint test issuer")
-}
-
-// fixedP256 returns the P-256 key whose scalar is SHA-256(seed).
-func fixedP256(t testing.TB, seed string) *ecdsa.PrivateKey {
-	t.Helper()
-	scalar := sha256.Sum256([]byte(seed))
-	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), scalar[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
-// counterReader is a deterministic io.Reader: 0, 1, 2, … modulo 256.
-type counterReader struct{ next byte }
-
-func (r *counterReader) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = r.next
-		r.next++
-	}
-	return len(p), nil
 }
 
 // mustJSON decodes a JSON object the way a dataset arrives from the admin

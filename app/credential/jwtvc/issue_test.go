@@ -10,13 +10,14 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/credential"
+	"credmint/app/keys/keystest"
 )
 
 // TestIssueErrors checks that Issue refuses requests it cannot turn into a
 // sound credential, naming the problem.
 func TestIssueErrors(t *testing.T) {
 	signer := newTestSigner(t)
-	holder := &jose.JSONWebKey{Key: &fixedP256(t, "holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(t, "holder").PublicKey}
 	base := func() credential.IssueRequest {
 		cfg := diplomaConfig(VCDM20, false)
 		now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -14,6 +14,7 @@ import (
 
 	"credmint/app/credential"
 	"credmint/app/credential/mdoc/mdoctest"
+	"credmint/app/keys/keystest"
 )
 
 // FuzzIssue issues arbitrary JSON objects as the elements of one namespace
@@ -23,9 +24,9 @@ func FuzzIssue(f *testing.F) {
 	f.Add(`{"family_name": "Lovelace", "age_over_18": true, "age_in_years": 210}`)
 	f.Add(`{"a": [[1, 2], {"b": null}], "c": {"d": {"e": "<&>"}}, "": "empty name"}`)
 	f.Add(`{"x": [], "y": {}, "z": 1e300, "w": -0.5, "v": -9007199254740993, "u": null}`)
-	key := fixedP256(f, "fuzz document signer")
+	key := keystest.FixedP256(f, "fuzz document signer")
 	signer := &testSigner{Key: key, KID: "fuzz", Certs: []*x509.Certificate{selfSigned(f, key, "fuzz")}}
-	holder := &fixedP256(f, "fuzz holder").PublicKey
+	holder := &keystest.FixedP256(f, "fuzz holder").PublicKey
 	const ns = "org.example.fuzz"
 	f.Fuzz(func(t *testing.T, data string) {
 		var elements map[string]any
@@ -89,7 +90,7 @@ func jsonish(v any) any {
 // reject garbage without panicking, and accept only what verifies.
 func FuzzVerify(f *testing.F) {
 	signer := newTestSigner(f)
-	holder := &fixedP256(f, "holder").PublicKey
+	holder := &keystest.FixedP256(f, "holder").PublicKey
 	cfg := mdlConfiguration()
 	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	out, err := New().Issue(context.Background(), credential.IssueRequest{

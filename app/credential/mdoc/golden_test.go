@@ -23,6 +23,7 @@ import (
 
 	"credmint/app/credential"
 	"credmint/app/credential/mdoc/mdoctest"
+	"credmint/app/keys/keystest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -38,9 +39,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // self-signed certificate is made once and kept in testdata/issuer.pem;
 // -update creates it only when it is missing.
 func TestGolden(t *testing.T) {
-	key := fixedP256(t, "credmint golden document signer")
+	key := keystest.FixedP256(t, "credmint golden document signer")
 	signer := &testSigner{Key: key, KID: "golden-ds-1", Certs: []*x509.Certificate{goldenCert(t, key)}}
-	holder := &fixedP256(t, "credmint golden holder").PublicKey
+	holder := &keystest.FixedP256(t, "credmint golden holder").PublicKey
 	iat := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
@@ -62,7 +63,7 @@ func TestGolden(t *testing.T) {
 			out, err := New().Issue(context.Background(), credential.IssueRequest{
 				Configuration: cfg, Issuer: "https://issuer.example.org", Claims: mustJSON(t, tt.claims),
 				HolderKey: &jose.JSONWebKey{Key: holder}, IssuedAt: iat, ExpiresAt: iat.Add(cfg.Validity),
-				Signer: signer, Rand: &counterReader{}, Status: tt.status,
+				Signer: signer, Rand: &keystest.CounterReader{}, Status: tt.status,
 			})
 			if err != nil {
 				t.Fatalf("Issue: %v", err)

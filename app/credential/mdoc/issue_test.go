@@ -22,6 +22,7 @@ import (
 
 	"credmint/app/credential"
 	"credmint/app/credential/mdoc/mdoctest"
+	"credmint/app/keys/keystest"
 )
 
 // TestIssueVerifies issues mDLs with a fresh key and checks them with the
@@ -30,7 +31,7 @@ import (
 func TestIssueVerifies(t *testing.T) {
 	signer := newTestSigner(t)
 	holders := map[string]func() any{
-		"P-256":   func() any { return &fixedP256(t, "holder").PublicKey },
+		"P-256":   func() any { return &keystest.FixedP256(t, "holder").PublicKey },
 		"P-384":   func() any { k, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader); return &k.PublicKey },
 		"Ed25519": func() any { pub, _, _ := ed25519.GenerateKey(rand.Reader); return pub },
 	}
@@ -115,7 +116,7 @@ func checkDigestIDs(t *testing.T, doc *mdoctest.Document) {
 // not follow element order, and that two credentials share no salt.
 func TestDigestIDsHideOrder(t *testing.T) {
 	signer := newTestSigner(t)
-	holder := &jose.JSONWebKey{Key: &fixedP256(t, "holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(t, "holder").PublicKey}
 	cfg := mdlConfiguration()
 	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	firstIDs := map[uint64]bool{}
@@ -152,7 +153,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy e
 // declared before or after the claims around it; the innermost type wins.
 func TestNestedClaimsInAnyOrder(t *testing.T) {
 	signer := newTestSigner(t)
-	holder := fixedP256(t, "holder")
+	holder := keystest.FixedP256(t, "holder")
 	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	want := []any{map[any]any{"vehicle_category_code": "B",
 		"issue_date": cbor.Tag{Number: 1004, Content: "2020-01-01"}, "expiry_date": cbor.Tag{Number: 1004, Content: "2030-01-01"}}}
@@ -193,7 +194,7 @@ func TestNestedClaimsInAnyOrder(t *testing.T) {
 // sound mdoc, naming the problem.
 func TestIssueErrors(t *testing.T) {
 	signer := newTestSigner(t)
-	holder := &jose.JSONWebKey{Key: &fixedP256(t, "holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(t, "holder").PublicKey}
 	base := func() credential.IssueRequest {
 		cfg := mdlConfiguration()
 		now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -202,7 +203,7 @@ func TestIssueErrors(t *testing.T) {
 			IssuedAt: now, ExpiresAt: now.Add(time.Hour), Signer: signer, Rand: rand.Reader,
 		}
 	}
-	other := fixedP256(t, "someone else")
+	other := keystest.FixedP256(t, "someone else")
 	tests := []struct {
 		name    string
 		edit    func(r *credential.IssueRequest)
@@ -262,10 +263,10 @@ func TestIssueErrors(t *testing.T) {
 // TestIssueChain checks that a chain of several certificates goes into
 // x5chain as an array, leaf first.
 func TestIssueChain(t *testing.T) {
-	leafKey := fixedP256(t, "ds")
-	caKey := fixedP256(t, "iaca")
+	leafKey := keystest.FixedP256(t, "ds")
+	caKey := keystest.FixedP256(t, "iaca")
 	signer := &testSigner{Key: leafKey, KID: "ds", Certs: []*x509.Certificate{selfSigned(t, leafKey, "ds"), selfSigned(t, caKey, "iaca")}}
-	holder := &fixedP256(t, "holder").PublicKey
+	holder := &keystest.FixedP256(t, "holder").PublicKey
 	cfg := mdlConfiguration()
 	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	out, err := New().Issue(context.Background(), credential.IssueRequest{
@@ -289,7 +290,7 @@ func TestIssueChain(t *testing.T) {
 // in the MSO (signature) and a wrong expected holder key.
 func TestVerifierRejectsTampering(t *testing.T) {
 	signer := newTestSigner(t)
-	holder := &fixedP256(t, "holder").PublicKey
+	holder := &keystest.FixedP256(t, "holder").PublicKey
 	cfg := mdlConfiguration()
 	iat := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	out, err := New().Issue(context.Background(), credential.IssueRequest{
@@ -317,7 +318,7 @@ func TestVerifierRejectsTampering(t *testing.T) {
 	}{
 		"element value": {tamper("Lovelace", "Lovelacf"), mdoctest.Options{}, "does not match valueDigests"},
 		"MSO docType":   {tamper("org.iso.18013.5.1.mDL", "org.iso.18013.5.1.mDM"), mdoctest.Options{}, "signature"},
-		"holder key":    {out.(string), mdoctest.Options{DeviceKey: &fixedP256(t, "other").PublicKey}, "deviceKey"},
+		"holder key":    {out.(string), mdoctest.Options{DeviceKey: &keystest.FixedP256(t, "other").PublicKey}, "deviceKey"},
 		"docType":       {out.(string), mdoctest.Options{DocType: "org.example.other.1"}, "docType"},
 		"expired":       {out.(string), mdoctest.Options{Now: iat.Add(2 * time.Hour)}, "not valid"},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"credmint/app/credential"
+	"credmint/app/keys/keystest"
 )
 
 // FuzzIssue issues arbitrary JSON datasets with every top-level member, every
@@ -22,7 +23,7 @@ func FuzzIssue(f *testing.F) {
 	f.Add(adaJSON)
 	f.Add(`{"a": [[1, 2], {"b": null}], "c": {"d": {"e": "<&>"}}}`)
 	f.Add(`{"x": [], "y": {}, "z": 1e300, "w": -0.5}`)
-	key := fixedP256(f, "fuzz issuer")
+	key := keystest.FixedP256(f, "fuzz issuer")
 	signer := &testSigner{Key: key, KID: "fuzz", Certs: []*x509.Certificate{selfSigned(f, key)}}
 	f.Fuzz(func(t *testing.T, data string) {
 		var dataset map[string]any

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"credmint/app/credential"
+	"credmint/app/keys/keystest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -37,9 +38,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // certificate, whose own signature is randomized, is made once and kept in
 // testdata/issuer.pem; -update creates it only when it is missing.
 func TestGolden(t *testing.T) {
-	issuerKey := fixedP256(t, "credmint golden issuer")
+	issuerKey := keystest.FixedP256(t, "credmint golden issuer")
 	signer := &testSigner{Key: issuerKey, KID: "golden-issuer-1", Certs: []*x509.Certificate{goldenCert(t, issuerKey)}}
-	holder := &jose.JSONWebKey{Key: &fixedP256(t, "credmint golden holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(t, "credmint golden holder").PublicKey}
 	tests := []struct {
 		name   string
 		claims []credential.Claim
@@ -59,7 +60,7 @@ func TestGolden(t *testing.T) {
 			out, err := New().Issue(context.Background(), credential.IssueRequest{
 				Configuration: cfg, Issuer: "https://issuer.example.org", Claims: mustJSON(t, adaJSON),
 				HolderKey: holder, IssuedAt: iat, ExpiresAt: iat.Add(cfg.Validity),
-				Signer: signer, Rand: &counterReader{}, Status: tt.status,
+				Signer: signer, Rand: &keystest.CounterReader{}, Status: tt.status,
 			})
 			if err != nil {
 				t.Fatalf("Issue: %v", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"credmint/app/credential"
+	"credmint/app/keys/keystest"
 )
 
 type failingReader struct{}
@@ -22,7 +23,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy e
 // sound credential, naming the problem.
 func TestIssueErrors(t *testing.T) {
 	signer := newTestSigner(t)
-	holder := &jose.JSONWebKey{Key: &fixedP256(t, "holder").PublicKey}
+	holder := &jose.JSONWebKey{Key: &keystest.FixedP256(t, "holder").PublicKey}
 	base := func() credential.IssueRequest {
 		cfg := &credential.Configuration{ID: "badge", Format: FormatID, VCT: "urn:example:badge:1",
 			Claims: []credential.Claim{sel("given_name")}}

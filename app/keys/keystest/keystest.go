@@ -83,3 +83,27 @@ func SelfSigned(t testing.TB, key *ecdsa.PrivateKey, cn string) *x509.Certificat
 	}
 	return cert
 }
+
+// FixedP256 returns the P-256 key whose scalar is SHA-256(seed): the same
+// key on every run, for golden files and fixed holder keys.
+func FixedP256(t testing.TB, seed string) *ecdsa.PrivateKey {
+	t.Helper()
+	scalar := sha256.Sum256([]byte(seed))
+	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), scalar[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// CounterReader is a deterministic io.Reader for salts and ids in golden
+// tests: 0, 1, 2, … modulo 256.
+type CounterReader struct{ next byte }
+
+func (r *CounterReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = r.next
+		r.next++
+	}
+	return len(p), nil
+}
