@@ -286,17 +286,5 @@ func decodeClaims(raw []byte) (map[string]any, error) {
 // transaction_id, itself a 256-bit secret bound to this token and dead
 // after one collection or DeferredLifetime, limits what it can do.
 func (s *Service) AuthenticateDeferred(ctx context.Context, token string) (*AccessToken, error) {
-	if token == "" {
-		return nil, invalidToken("an access token is required")
-	}
-	tok, err := s.Store.AccessToken(ctx, hashSecret(token))
-	if errors.Is(err, ErrNotFound) {
-		return nil, invalidToken("the access token is unknown")
-	} else if err != nil {
-		return nil, err
-	}
-	if tok.RevokedAt != nil {
-		return nil, invalidToken("the access token was revoked")
-	}
-	return tok, nil
+	return s.knownToken(ctx, token)
 }
