@@ -102,15 +102,10 @@ func (c *cwtCache) ids() []string {
 // life; otherwise a new one. Token.CWT holds it. issuance.ErrNotFound for
 // an unknown list.
 func (s *Service) CWT(ctx context.Context, id string) (*Token, error) {
-	l, err := s.d.Store.StatusList(ctx, id, false)
+	l, signer, now, err := s.current(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := s.d.Signers.Active(keys.PurposeStatusList)
-	if err != nil {
-		return nil, fmt.Errorf("status: no active status list signing key: %w", err)
-	}
-	now := s.d.Now()
 	if c, ok := s.cwt.get(id); ok && c.version == l.Version && c.kid == signer.KeyID() && freshAt(c.issuedAt, c.expiresAt, now) {
 		return &Token{CWT: c.body, Version: c.version, IssuedAt: c.issuedAt, ExpiresAt: c.expiresAt, TTL: s.d.TTL}, nil
 	}

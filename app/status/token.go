@@ -42,15 +42,10 @@ func (t *Token) MaxAge(now time.Time) time.Duration {
 // and is in the first half of its life; otherwise a new one, which is
 // cached. issuance.ErrNotFound for an unknown list.
 func (s *Service) Token(ctx context.Context, id string) (*Token, error) {
-	l, err := s.d.Store.StatusList(ctx, id, false)
+	l, signer, now, err := s.current(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := s.d.Signers.Active(keys.PurposeStatusList)
-	if err != nil {
-		return nil, fmt.Errorf("status: no active status list signing key: %w", err)
-	}
-	now := s.d.Now()
 	if t := l.Token; s.fresh(t, l.Version, signer.KeyID(), now) {
 		return &Token{JWT: t.JWT, Version: t.Version, IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt, TTL: s.d.TTL}, nil
 	}
@@ -66,6 +61,21 @@ func (s *Service) Token(ctx context.Context, id string) (*Token, error) {
 		return nil, fmt.Errorf("status: cache token of list %s: %w", id, err)
 	}
 	return tok, nil
+}
+
+// current returns what decides whether a cached token of list id may be
+// served: the list (without its statuses), the active status list signer
+// and the time. issuance.ErrNotFound for an unknown list.
+func (s *Service) current(ctx context.Context, id string) (*List, keys.Signer, time.Time, error) {
+	l, err := s.d.Store.StatusList(ctx, id, false)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	signer, err := s.d.Signers.Active(keys.PurposeStatusList)
+	if err != nil {
+		return nil, nil, time.Time{}, fmt.Errorf("status: no active status list signing key: %w", err)
+	}
+	return l, signer, s.d.Now(), nil
 }
 
 // fresh reports whether the cached token t may still be served.
